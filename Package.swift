@@ -1,0 +1,42 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "LinSolve",
+  products: [
+    .library(name: "LinSolve", targets: ["LinSolve"]),
+    .executable(name: "solve", targets: ["solve"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // MARK: - System libraries (Debian: libopenblas-dev, liblapacke-dev, libsuitesparse-dev)
+    .systemLibrary(
+      name: "COpenBLAS", path: "Sources/COpenBLAS",
+      providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CLAPACKE", path: "Sources/CLAPACKE",
+      providers: [.apt(["liblapacke-dev"])]),
+    .systemLibrary(
+      name: "CSuiteSparse", path: "Sources/CSuiteSparse",
+      providers: [.apt(["libsuitesparse-dev"])]),
+
+    // MARK: - The library
+    .target(
+      name: "LinSolve",
+      dependencies: ["COpenBLAS", "CLAPACKE", "CSuiteSparse"]),
+
+    // MARK: - Command-line tool
+    .executableTarget(
+      name: "solve",
+      dependencies: [
+        "LinSolve",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // MARK: - Tests
+    .testTarget(name: "LinSolveTests", dependencies: ["LinSolve"]),
+    .testTarget(name: "SolveCLITests", dependencies: ["solve", "LinSolve"]),
+  ]
+)

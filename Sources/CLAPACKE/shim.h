@@ -1,0 +1,4 @@
+#ifndef LINSOLVE_CLAPACKE_SHIM_H
+#define LINSOLVE_CLAPACKE_SHIM_H
+#include <lapacke.h>
+#endif

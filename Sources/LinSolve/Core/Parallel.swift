@@ -1,0 +1,92 @@
+import Dispatch
+import Synchronization
+
+/// How LinSolve splits its kernels (SpMV, dot products, vector updates) across cores.
+///
+/// Work is split into ``threads`` contiguous, equal chunks only when a loop is longer than
+/// ``minimumChunk`` per thread; below that the dispatch cost exceeds the gain. Chunk
+/// boundaries depend only on the length and the thread count, never on timing, so a solve
+/// with the same input and thread count is bit-for-bit reproducible.
+public enum Parallel {
+  private static let threadCount = Atomic<Int>(min(2, max(1, System.coreCount)))
+
+  /// Threads used by LinSolve's own kernels (default: the number of cores, at most 2 on the
+  /// reference machine). OpenBLAS keeps its own setting; see ``BLAS/threads``.
+  public static var threads: Int {
+    get { threadCount.load(ordering: .relaxed) }
+    set { threadCount.store(max(1, newValue), ordering: .relaxed) }
+  }
+
+  /// Loops shorter than this many elements per thread run on one thread.
+  public static let minimumChunk = 32_768
+
+  /// The number of chunks a loop of `count` elements is split into.
+  @inlinable
+  public static func chunkCount(_ count: Int) -> Int {
+    let t = threads
+    return t <= 1 || count < 2 * minimumChunk ? 1 : min(t, count / minimumChunk)
+  }
+
+  /// The `index`-th of `chunks` contiguous ranges covering `0..<count`.
+  @inlinable
+  public static func chunk(_ index: Int, of chunks: Int, count: Int) -> Range<Int> {
+    let base = count / chunks, extra = count % chunks
+    let start = index * base + min(index, extra)
+    return start..<(start + base + (index < extra ? 1 : 0))
+  }
+
+  /// Runs `body` over contiguous chunks of `0..<count`, in parallel when long enough.
+  @inlinable
+  public static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = chunkCount(count)
+    if chunks == 1 {
+      body(0..<count)
+      return
+    }
+    withoutActuallyEscaping(body) { body in
+      let box = UncheckedSendable(body)
+      DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        box.value(chunk(c, of: chunks, count: count))
+      }
+    }
+  }
+
+  /// Sums `body(range)` over chunks of `0..<count`, in a fixed order (deterministic).
+  @inlinable
+  public static func sum(_ count: Int, _ body: (Range<Int>) -> Double) -> Double {
+    let chunks = chunkCount(count)
+    if chunks == 1 { return body(0..<count) }
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partial in
+      let out = UncheckedSendable(partial)
+      withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+          out.value[c] = box.value(chunk(c, of: chunks, count: count))
+        }
+      }
+      var s = 0.0
+      for c in 0..<chunks { s += partial[c] }
+      return s
+    }
+  }
+}
+
+/// Wraps a value that is safe to share across the threads of one ``Parallel`` loop because
+/// each thread touches a disjoint part of it.
+@usableFromInline
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  @usableFromInline let value: Value
+  @usableFromInline init(_ value: Value) { self.value = value }
+}
+
+/// Facts about the machine.
+public enum System {
+  /// Active processor count.
+  public static var coreCount: Int {
+    Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
