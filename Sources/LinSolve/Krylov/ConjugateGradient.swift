@@ -1,0 +1,110 @@
+/// The conjugate gradient method (Hestenes & Stiefel 1952) for symmetric positive definite
+/// `A`, optionally preconditioned (PCG, left preconditioning with `z = M⁻¹r`).
+///
+/// Standard except for three points:
+/// - `pᵀAp ≤ 0` (or `rᵀz ≤ 0` with a preconditioner) stops the solve with reason
+///   ``StopReason/indefinite`` instead of producing garbage;
+/// - the stopping test uses the unpreconditioned recursive residual `‖r_k‖₂`, so rtol means
+///   the same with and without a preconditioner; the true residual is recomputed at the end;
+/// - each iteration makes three passes over memory: `q = Ap` fused with `pᵀq`, the `x`/`r`
+///   updates fused with `rᵀr`, and `p ← z + βp` (plus the preconditioner and `rᵀz` for PCG).
+///
+/// ```swift
+/// let pcg = ConjugateGradient(preconditioner: try IncompleteCholesky(A))
+/// let result = try pcg.solve(A, b)
+/// ```
+///
+/// Memory: 4 vectors of length n (5 with a preconditioner), kept in ``workspace``.
+public struct ConjugateGradient: IterativeSolver {
+  public var stopping: StoppingCriterion
+  /// `M`, already set up for the matrix; `nil` for plain CG.
+  public var preconditioner: (any Preconditioner)?
+  public var recordHistory: Bool
+  /// Scratch vectors, reused by every solve with this value (and its copies).
+  public var workspace: Workspace
+
+  public init(
+    stopping: StoppingCriterion = StoppingCriterion(), preconditioner: (any Preconditioner)? = nil,
+    recordHistory: Bool = false, workspace: Workspace = Workspace()
+  ) {
+    self.stopping = stopping
+    self.preconditioner = preconditioner
+    self.recordHistory = recordHistory
+    self.workspace = workspace
+  }
+
+  /// Solves `A x = b` from `x0` (zero when `nil`).
+  ///
+  /// - Throws: ``LinSolveError`` for a non-square `A`, sizes that disagree, or NaN/Inf in
+  ///   `b` or `x0`. Non-convergence is a result with a ``StopReason``.
+  public func solve(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
+  ) throws -> SolveResult {
+    var x = try SolverInput.validate(a, b, x0: x0, stopping: stopping)
+    let n = a.rows
+    let v = workspace.vectors(preconditioner == nil ? 3 : 4, length: n)
+    let r = v[0], p = v[1], q = v[2]
+    let z = preconditioner == nil ? r : v[3]
+    var tracker = ConvergenceTracker(
+      criterion: stopping, rhsNorm: Vector.norm(b), monitor: monitor, recordHistory: recordHistory)
+    var matvecs = 0
+
+    let reason: StopReason = b.withUnsafeBufferPointer { b in
+      x.withUnsafeMutableBufferPointer { x in
+        // r ← b − A x
+        a.apply(UnsafeBufferPointer(x), into: r)
+        matvecs += 1
+        var rr = Fused.residualFromProduct(b: b, r: r)
+        if let stop = tracker.start(residualNorm: rr.squareRoot()) { return stop }
+
+        // z ← M⁻¹ r;  p ← z;  ρ ← rᵀz
+        preconditioner?.apply(UnsafeBufferPointer(r), into: z)
+        Vector.copy(UnsafeBufferPointer(z), p)
+        var rho = preconditioner == nil ? rr : Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(z))
+        if !(rho > 0) { return rho.isFinite ? .indefinite : .nonFinite }
+
+        while true {
+          // q ← A p, with pᵀq in the same pass
+          let pq = a.multiplyDot(UnsafeBufferPointer(p), into: q)
+          matvecs += 1
+          if !(pq > 0) { return pq.isFinite ? .indefinite : .nonFinite }
+          let alpha = rho / pq
+          // x ← x + αp;  r ← r − αq;  rr ← rᵀr
+          rr = Fused.updateSolutionAndResidual(
+            alpha: alpha, p: UnsafeBufferPointer(p), q: UnsafeBufferPointer(q), x: x, r: r)
+          if let stop = tracker.step(residualNorm: rr.squareRoot()) { return stop }
+
+          // z ← M⁻¹ r;  β ← ρ_new / ρ;  p ← z + βp
+          let rhoNew: Double
+          if let m = preconditioner {
+            m.apply(UnsafeBufferPointer(r), into: z)
+            rhoNew = Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(z))
+            if !(rhoNew > 0) { return rhoNew.isFinite ? .indefinite : .nonFinite }
+          } else {
+            rhoNew = rr
+          }
+          Vector.xpby(UnsafeBufferPointer(z), rhoNew / rho, p)
+          rho = rhoNew
+        }
+      }
+    }
+    return SolveResult.finishing(
+      x: x, a: a, b: b, reason: reason, tracker: tracker, matvecs: matvecs)
+  }
+}
+
+extension SolveResult {
+  /// Builds the result of an iterative solve: recomputes the true residual `‖b − A x‖`.
+  static func finishing(
+    x: [Double], a: some LinearOperator, b: [Double], reason: StopReason,
+    tracker: ConvergenceTracker, matvecs: Int
+  ) -> SolveResult {
+    var ax = [Double](repeating: 0, count: a.rows)
+    a.apply(x, into: &ax)
+    for i in 0..<ax.count { ax[i] = b[i] - ax[i] }
+    return SolveResult(
+      x: x, reason: reason, iterations: tracker.iteration, residualNorm: tracker.residualNorm,
+      trueResidualNorm: Vector.norm(ax), rhsNorm: Vector.norm(b), residualHistory: tracker.history,
+      seconds: tracker.elapsedSeconds, matvecs: matvecs + 1)
+  }
+}

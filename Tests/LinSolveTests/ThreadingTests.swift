@@ -1,0 +1,45 @@
+import Testing
+@testable import LinSolve
+
+/// Tests that change the process-wide ``Parallel/threads`` setting run one at a time, so no
+/// other test in this suite sees the setting flip under it. (Other suites only read it, and
+/// their checks hold for any thread count.)
+@Suite("Threading", .serialized)
+struct ThreadingTests {
+  @Test("Threaded SpMV and dot are deterministic and match one thread")
+  func threadedKernels() {
+    let a = Poisson.matrix2D(300)  // n = 90,000: above the threading threshold
+    var rng = TestRandom(seed: 7)
+    let x = rng.vector(a.columns)
+    let saved = Parallel.threads
+    defer { Parallel.threads = saved }
+    Parallel.threads = 1
+    let y1 = a.applied(to: x)
+    let d1 = Vector.dot(x, y1)
+    Parallel.threads = 2
+    let y2 = a.applied(to: x)
+    let d2 = Vector.dot(x, y2)
+    let d2again = Vector.dot(x, a.applied(to: x))
+    #expect(y1 == y2)  // rows are independent: bit-identical
+    #expect(d2 == d2again)  // same thread count: bit-identical
+    #expect(abs(d1 - d2) <= 1e-12 * abs(d1))  // different thread count: equal within rounding
+  }
+
+  @Test("Threaded CG is deterministic for a given thread count and agrees across counts")
+  func determinism() throws {
+    let a = Poisson.matrix2D(260)  // above the threading threshold
+    let b = [Double](repeating: 1, count: a.rows)
+    let saved = Parallel.threads
+    defer { Parallel.threads = saved }
+    let cg = ConjugateGradient(stopping: StoppingCriterion(rtol: 1e-6))
+    Parallel.threads = 2
+    let r1 = try cg.solve(a, b), r2 = try cg.solve(a, b)
+    #expect(r1.x == r2.x && r1.iterations == r2.iterations)
+    Parallel.threads = 1
+    let r3 = try cg.solve(a, b)
+    #expect(abs(r3.iterations - r1.iterations) <= 2)
+    let diff = zip(r1.x, r3.x).map { abs($0 - $1) }.max() ?? 0
+    #expect(diff <= 1e-5 * (r1.x.map(abs).max() ?? 1))
+  }
+
+}
