@@ -1,0 +1,360 @@
+import Dispatch
+
+/// The restarted generalized minimal residual method GMRES(m) (Saad & Schultz 1986) for
+/// general square `A`, optionally right-preconditioned.
+///
+/// Standard restarted GMRES, except for these points:
+/// - **Right preconditioning**: GMRES runs on `A M⁻¹ u = b` with `x = M⁻¹ u`, so the residual
+///   it minimises and tracks is the true residual `‖b − A x‖₂`; `rtol` means the same with and
+///   without `M` (left preconditioning would minimise `‖M⁻¹(b − A x)‖₂` instead).
+/// - **Arnoldi** uses modified Gram–Schmidt, plus a second MGS pass when the first one removed
+///   too much of the vector (`‖w‖` after `< 0.7 · ‖w‖` before: Daniel, Gragg, Kaufman &
+///   Stewart 1976, "twice is enough"). Each MGS step is fused with the next inner product, so a
+///   sweep against `j` basis vectors makes `j + 1` passes over `w`.
+/// - Givens rotations keep the QR factorisation of the Hessenberg matrix up to date, so the
+///   residual norm `|g_{j+1}|` of the current (not yet formed) iterate is passed to the tracker
+///   and monitor after **every inner iteration**; ``SolveResult/iterations`` counts inner
+///   iterations (each one `M⁻¹` and one product with `A`).
+/// - At every restart the true residual `b − A x` is recomputed and the new cycle starts from
+///   it. When the estimate says converged but the recomputed residual does not (the recurrence
+///   drifted from the truth), the solve restarts instead of stopping, as SciPy does; when the
+///   recomputed residual meets the threshold at the end of a cycle the solve has converged.
+/// - Happy breakdown (`h_{j+1,j} ≤ ε · ‖A M⁻¹ v_j‖`: the Krylov space is invariant) ends the
+///   cycle: the least-squares solution is exact in that space. If the matrix is also singular on
+///   it (the rotated diagonal is 0) the solve stops with ``StopReason/breakdown``.
+/// - A restart cycle that reduces the true residual by less than a factor `1 − 10⁻¹²` stops with
+///   ``StopReason/stagnation`` (GMRES(m) can stall for nonnormal or indefinite `A`).
+/// - `m` is capped at `n`.
+///
+/// Reference: Y. Saad and M. H. Schultz, "GMRES: A generalized minimal residual algorithm for
+/// solving nonsymmetric linear systems", SIAM J. Sci. Stat. Comput. 7(3), 856–869, 1986.
+///
+/// ```swift
+/// let gmres = GMRES(restart: 50, preconditioner: try IncompleteLU(A))
+/// let result = try gmres.solve(A, b)
+/// ```
+///
+/// Memory: `m + 1` vectors of length n (`m + 2` with a preconditioner) in ``workspace``, plus
+/// the `(m + 1) × m` Hessenberg matrix and `O(m)` rotation scalars, allocated once per solve.
+public struct GMRES: IterativeSolver {
+  public var stopping: StoppingCriterion
+  /// `m`, the number of inner iterations between restarts (≥ 1; capped at n).
+  public var restart: Int
+  /// `M`, already set up for the matrix, applied on the right; `nil` for plain GMRES.
+  public var preconditioner: (any Preconditioner)?
+  public var recordHistory: Bool
+  /// Scratch vectors (the Krylov basis), reused by every solve with this value (and its copies).
+  public var workspace: Workspace
+
+  public init(
+    stopping: StoppingCriterion = StoppingCriterion(), restart: Int = 30,
+    preconditioner: (any Preconditioner)? = nil, recordHistory: Bool = false,
+    workspace: Workspace = Workspace()
+  ) {
+    self.stopping = stopping
+    self.restart = restart
+    self.preconditioner = preconditioner
+    self.recordHistory = recordHistory
+    self.workspace = workspace
+  }
+
+  /// Solves `A x = b` from `x0` (zero when `nil`).
+  ///
+  /// - Throws: ``LinSolveError/invalidParameter(name:reason:)`` for `restart < 1`; otherwise
+  ///   ``LinSolveError`` for a non-square `A`, sizes that disagree, or NaN/Inf in `b` or `x0`.
+  ///   Non-convergence is a result with a ``StopReason``.
+  public func solve(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
+  ) throws -> SolveResult {
+    guard restart >= 1 else {
+      throw LinSolveError.invalidParameter(name: "restart", reason: "\(restart) is less than 1")
+    }
+    var x = try SolverInput.validate(a, b, x0: x0, stopping: stopping)
+    let n = a.rows
+    let m = max(1, min(restart, n))
+    let vectors = workspace.vectors(m + 1 + (preconditioner == nil ? 0 : 1), length: n)
+    let basis = Array(vectors[0...m])
+    let z: UnsafeMutableBufferPointer<Double>? = preconditioner == nil ? nil : vectors[m + 1]
+    // The small dense arrays, allocated once per solve. H is (m + 1) × m, column-major.
+    let ld = m + 1
+    var h = [Double](repeating: 0, count: ld * m)
+    var cosines = [Double](repeating: 0, count: m)
+    var sines = [Double](repeating: 0, count: m)
+    var g = [Double](repeating: 0, count: m + 1)
+    var y = [Double](repeating: 0, count: m)
+    var tracker = ConvergenceTracker(
+      criterion: stopping, rhsNorm: Vector.norm(b), monitor: monitor, recordHistory: recordHistory)
+    var matvecs = 0
+
+    let reason: StopReason = b.withUnsafeBufferPointer { b in
+      x.withUnsafeMutableBufferPointer { x in
+        let v0 = basis[0]
+        // v₀ ← b − A x (normalised at the top of each cycle)
+        a.apply(UnsafeBufferPointer(x), into: v0)
+        matvecs += 1
+        var beta = KrylovKernels.norm(
+          squares: Fused.residualFromProduct(b: b, r: v0), UnsafeBufferPointer(v0))
+        if let stop = tracker.start(residualNorm: beta) { return stop }
+        var cycleStartNorm = beta
+
+        while true {
+          // v₀ ← r / β;  g ← β e₁
+          KrylovKernels.divide(v0, by: beta)
+          for i in 0...m { g[i] = 0 }
+          g[0] = beta
+          var k = 0  // columns of the basis that enter the update
+          var innerStop: StopReason? = nil
+
+          for j in 0..<m {
+            let vj = UnsafeBufferPointer(basis[j])
+            let w = basis[j + 1]
+            // w ← A M⁻¹ v_j
+            if let preconditioner, let z {
+              preconditioner.apply(vj, into: z)
+              a.apply(UnsafeBufferPointer(z), into: w)
+            } else {
+              a.apply(vj, into: w)
+            }
+            matvecs += 1
+
+            // Modified Gram–Schmidt, then once more if the norm dropped by more than 30%.
+            let column = j * ld
+            let sweep = h.withUnsafeMutableBufferPointer { hp in
+              Self.gramSchmidtSweep(w, basis: basis, count: j + 1, into: hp.baseAddress! + column, accumulate: false)
+            }
+            let normBefore = sweep.before.squareRoot()
+            var hNext = KrylovKernels.norm(squares: sweep.after, UnsafeBufferPointer(w))
+            if hNext < 0.7 * normBefore {
+              let again = h.withUnsafeMutableBufferPointer { hp in
+                Self.gramSchmidtSweep(w, basis: basis, count: j + 1, into: hp.baseAddress! + column, accumulate: true)
+              }
+              hNext = KrylovKernels.norm(squares: again.after, UnsafeBufferPointer(w))
+            }
+            h[column + j + 1] = hNext
+            let happy = hNext <= Double.ulpOfOne * normBefore
+
+            // Apply the previous rotations to column j, then eliminate h_{j+1,j}.
+            for i in 0..<j {
+              let hi = h[column + i], hi1 = h[column + i + 1]
+              h[column + i] = cosines[i] * hi + sines[i] * hi1
+              h[column + i + 1] = -sines[i] * hi + cosines[i] * hi1
+            }
+            let diagonal = h[column + j]
+            let rho = KrylovKernels.hypot(diagonal, hNext)
+            if rho == 0 {
+              // Happy breakdown on a singular matrix: column j adds nothing, the residual stays.
+              k = j
+              innerStop = tracker.step(residualNorm: abs(g[j])) ?? .breakdown
+              break
+            }
+            cosines[j] = diagonal / rho
+            sines[j] = hNext / rho
+            h[column + j] = rho
+            h[column + j + 1] = 0
+            g[j + 1] = -sines[j] * g[j]
+            g[j] = cosines[j] * g[j]
+            k = j + 1
+
+            innerStop = tracker.step(residualNorm: abs(g[j + 1]))
+            if innerStop != nil || happy { break }
+            // v_{j+1} ← w / h_{j+1,j}
+            KrylovKernels.divide(w, by: hNext)
+          }
+
+          // y ← R⁻¹ g (k × k upper triangular);  x ← x + M⁻¹ V y
+          if k > 0 {
+            for i in stride(from: k - 1, through: 0, by: -1) {
+              var s = g[i]
+              for l in (i + 1)..<k { s -= h[i + l * ld] * y[l] }
+              y[i] = s / h[i + i * ld]
+            }
+            if let preconditioner, let z {
+              let u = basis[k]  // not needed any more: the update uses v₀ … v_{k−1}
+              KrylovKernels.combine(basis, y, count: k, into: u, accumulate: false)
+              preconditioner.apply(UnsafeBufferPointer(u), into: z)
+              Vector.axpy(1, UnsafeBufferPointer(z), x)
+            } else {
+              KrylovKernels.combine(basis, y, count: k, into: x, accumulate: true)
+            }
+          }
+          if let stop = innerStop, stop != .converged { return stop }
+
+          // Restart from the true residual r = b − A x.
+          a.apply(UnsafeBufferPointer(x), into: v0)
+          matvecs += 1
+          beta = KrylovKernels.norm(
+            squares: Fused.residualFromProduct(b: b, r: v0), UnsafeBufferPointer(v0))
+          if !beta.isFinite { return .nonFinite }
+          if beta <= tracker.threshold { return .converged }
+          if tracker.iteration >= stopping.maxIterations { return .maxIterations }
+          if !(beta < (1 - 1e-12) * cycleStartNorm) { return .stagnation }
+          cycleStartNorm = beta
+        }
+      }
+    }
+    return SolveResult.finishing(
+      x: x, a: a, b: b, reason: reason, tracker: tracker, matvecs: matvecs)
+  }
+
+  /// One modified Gram–Schmidt sweep of `w` against `basis[0..<count]`, writing (or, with
+  /// `accumulate`, adding) the coefficients to `h[0..<count]`. Returns `wᵀw` before and after.
+  ///
+  /// Each `w ← w − h_i v_i` is fused with the next product `v_{i+1}ᵀw` (and the last with
+  /// `wᵀw`), so the sweep makes `count + 1` passes over `w` instead of `2·count + 2`.
+  private static func gramSchmidtSweep(
+    _ w: UnsafeMutableBufferPointer<Double>, basis: [UnsafeMutableBufferPointer<Double>],
+    count: Int, into h: UnsafeMutablePointer<Double>, accumulate: Bool
+  ) -> (before: Double, after: Double) {
+    let first = KrylovKernels.dotAndSquares(UnsafeBufferPointer(basis[0]), UnsafeBufferPointer(w))
+    var coefficient = first.xy
+    for i in 0..<count {
+      if accumulate { h[i] += coefficient } else { h[i] = coefficient }
+      // w ← w − h_i v_i, and the next coefficient v_{i+1}ᵀw (or wᵀw after the last one)
+      let next = i + 1 < count ? UnsafeBufferPointer(basis[i + 1]) : UnsafeBufferPointer(w)
+      coefficient = KrylovKernels.axpyDot(-coefficient, UnsafeBufferPointer(basis[i]), w, dot: next)
+    }
+    return (first.yy, coefficient)
+  }
+}
+
+// MARK: - Passes shared by GMRES, MINRES and BiCGSTAB
+
+/// Fused level-1 passes and scale-safe helpers for the nonsymmetric and indefinite Krylov
+/// methods (GMRES, MINRES, BiCGSTAB). Candidates for `FusedKernels.swift`.
+enum KrylovKernels {
+  /// `y ← y + αx` and returns `zᵀy` with the updated `y`, in one pass. `z` may be `y`
+  /// (giving `‖y‖²`).
+  static func axpyDot(
+    _ alpha: Double, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>,
+    dot z: UnsafeBufferPointer<Double>
+  ) -> Double {
+    precondition(x.count == y.count && z.count == y.count, "axpyDot: lengths differ")
+    guard let xp = x.baseAddress, let yp = y.baseAddress, let zp = z.baseAddress else { return 0 }
+    return Parallel.sum(y.count) { range in
+      var s = 0.0
+      for i in range {
+        let yi = yp[i] + alpha * xp[i]
+        yp[i] = yi
+        s += zp[i] * yi
+      }
+      return s
+    }
+  }
+
+  /// `(xᵀy, yᵀy)` in one pass.
+  static func dotAndSquares(
+    _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>
+  ) -> (xy: Double, yy: Double) {
+    precondition(x.count == y.count, "dotAndSquares: lengths differ")
+    guard let xp = x.baseAddress, let yp = y.baseAddress else { return (0, 0) }
+    return sum2(x.count) { range in
+      var xy = 0.0, yy = 0.0
+      for i in range {
+        let yi = yp[i]
+        xy += xp[i] * yi
+        yy += yi * yi
+      }
+      return (xy, yy)
+    }
+  }
+
+  /// Two sums over chunks of `0..<count`, in a fixed order (deterministic), like
+  /// ``Parallel/sum(_:_:)``.
+  static func sum2(_ count: Int, _ body: (Range<Int>) -> (Double, Double)) -> (Double, Double) {
+    let chunks = Parallel.chunkCount(count)
+    if chunks == 1 { return body(0..<count) }
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * chunks) { partial in
+      let out = UncheckedSendable(partial)
+      withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+          let (s, t) = box.value(Parallel.chunk(c, of: chunks, count: count))
+          out.value[2 * c] = s
+          out.value[2 * c + 1] = t
+        }
+      }
+      var s = 0.0, t = 0.0
+      for c in 0..<chunks {
+        s += partial[2 * c]
+        t += partial[2 * c + 1]
+      }
+      return (s, t)
+    }
+  }
+
+  /// `‖x‖₂` from an already computed `xᵀx`: its square root when that is safely inside the
+  /// floating-point range, otherwise the overflow- and underflow-safe `Vector.norm(x)`.
+  static func norm(squares: Double, _ x: UnsafeBufferPointer<Double>) -> Double {
+    if squares.isFinite && squares > 1e-280 && squares < 1e280 { return squares.squareRoot() }
+    return Vector.norm(x)
+  }
+
+  /// `xᵀy` and `xᵀx` in a form that neither overflows nor underflows for any finite entries:
+  /// `xᵀy = xy · xScale · yScale` and `xᵀx = xx · xScale²`, with `xScale = ‖x‖∞` and
+  /// `yScale = ‖y‖∞` (each vector scaled by its own largest entry, so they may differ wildly
+  /// in size). Two plain passes; for the rare case where a fused sum left the safe range.
+  static func scaledDots(
+    _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>
+  ) -> (xy: Double, xx: Double, xScale: Double, yScale: Double) {
+    precondition(x.count == y.count, "scaledDots: lengths differ")
+    var sx = 0.0, sy = 0.0
+    for i in 0..<x.count {
+      sx = Swift.max(sx, abs(x[i]))
+      sy = Swift.max(sy, abs(y[i]))
+    }
+    guard sx.isFinite && sy.isFinite else { return (.nan, .nan, sx, sy) }
+    guard sx > 0 else { return (0, 0, 0, sy) }
+    let dx = sx, dy = sy > 0 ? sy : 1
+    var xy = 0.0, xx = 0.0
+    for i in 0..<x.count {
+      let u = x[i] / dx
+      xy += u * (y[i] / dy)
+      xx += u * u
+    }
+    return (xy, xx, sx, sy)
+  }
+
+  /// `√(a² + b²)` without overflow or underflow.
+  static func hypot(_ a: Double, _ b: Double) -> Double {
+    let s = max(abs(a), abs(b))
+    guard s > 0, s.isFinite else { return s.isNaN || a.isNaN || b.isNaN ? .nan : s }
+    let u = a / s, v = b / s
+    return s * (u * u + v * v).squareRoot()
+  }
+
+  /// `v ← v / β` (by the reciprocal when it is finite).
+  static func divide(_ v: UnsafeMutableBufferPointer<Double>, by beta: Double) {
+    let inverse = 1 / beta
+    if inverse.isFinite && inverse != 0 {
+      Vector.scal(inverse, v)
+    } else {
+      for i in v.indices { v[i] /= beta }
+    }
+  }
+
+  /// `out ← Σ_{i<k} c_i v_i` (or `out += …` with `accumulate`), blocked so that each block
+  /// of `out` stays in cache while the `k` basis vectors stream past: one pass over `out`.
+  static func combine(
+    _ basis: [UnsafeMutableBufferPointer<Double>], _ c: [Double], count k: Int,
+    into out: UnsafeMutableBufferPointer<Double>, accumulate: Bool
+  ) {
+    guard let op = out.baseAddress else { return }
+    basis.withUnsafeBufferPointer { vb in
+      c.withUnsafeBufferPointer { cb in
+        Parallel.forEachChunk(out.count) { range in
+          var start = range.lowerBound
+          while start < range.upperBound {
+            let end = min(start + 1024, range.upperBound)
+            if !accumulate { for i in start..<end { op[i] = 0 } }
+            for j in 0..<k {
+              let cj = cb[j]
+              let vp = vb[j].baseAddress!
+              for i in start..<end { op[i] += cj * vp[i] }
+            }
+            start = end
+          }
+        }
+      }
+    }
+  }
+}
