@@ -6,7 +6,7 @@ DEB_PACKAGES := libopenblas-dev liblapacke-dev libsuitesparse-dev
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build test demo clean help
+.PHONY: all deps plot-deps build test demo experiments-build poisson clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make build   release build of the library and the solve CLI"
 	@echo "make test    run the test suite"
 	@echo "make demo    solve the bundled Data/ matrices and print a report"
+	@echo "make poisson iterations/time of every method on 2-D and 3-D Poisson; CSV + SVG in results/"
 
 ## Install the system libraries when dpkg does not list them (fresh machines, CI).
 deps:
@@ -24,6 +25,10 @@ deps:
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
 	fi
+
+## matplotlib draws the experiments' figures from their CSV files.
+plot-deps:
+	@python3 -c "import matplotlib" 2>/dev/null || python3 -m pip install --quiet matplotlib
 
 build: deps
 	$(SWIFT) build -c release --product solve
@@ -40,6 +45,17 @@ demo: build
 	@echo
 	@echo "== auto on a finite-element matrix, as JSON"
 	$(RELEASE_BIN)/solve Data/fem_spd.mtx --json
+	@echo
+	@echo "== PCG with an IC(0) preconditioner on the Poisson matrix"
+	$(RELEASE_BIN)/solve Data/poisson2d_32.mtx Data/rhs_poisson2d_32.mtx --method pcg --preconditioner ic0
+
+## Experiments: each writes CSV files under results/ and draws SVG figures from them.
+experiments-build: deps
+	$(SWIFT) build -c release --product experiments
+
+poisson: experiments-build plot-deps
+	$(RELEASE_BIN)/experiments poisson
+	python3 Examples/Experiments/plot_poisson.py results
 
 clean:
 	rm -rf .build results

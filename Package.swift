@@ -35,6 +35,16 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // MARK: - Experiments (make poisson, …)
+    .executableTarget(
+      name: "experiments",
+      dependencies: [
+        "LinSolve",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/Experiments",
+      exclude: ["plot_poisson.py"]),
+
     // MARK: - Tests
     .testTarget(name: "LinSolveTests", dependencies: ["LinSolve"]),
     .testTarget(name: "SolveCLITests", dependencies: ["solve", "LinSolve"]),

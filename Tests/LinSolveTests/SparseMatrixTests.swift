@@ -127,6 +127,13 @@ struct SparseMatrixTests {
     #expect(Diffusion.matrix2D(7) { _, _ in 1 } == Poisson.matrix2D(7))
   }
 
+  @Test("Diffusion is exactly symmetric with a jump on a cell face")
+  func diffusionJumpOnFace() {
+    for n in [19, 20, 21, 40] {
+      #expect(Diffusion.matrix2D(n) { x, _ in x < 0.5 ? 1e4 : 1 }.isSymmetric(), "n = \(n)")
+    }
+  }
+
   @Test("shifted(by:) adds to the diagonal and inserts missing entries")
   func shifted() throws {
     let a = try SparseMatrix(rows: 2, columns: 2, entries: [(0, 1, 1), (1, 1, 2)])

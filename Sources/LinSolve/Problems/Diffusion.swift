@@ -18,9 +18,13 @@ public enum Diffusion {
     for iy in 0..<n {
       for ix in 0..<n {
         let i = ix + iy * n
+        // Face midpoints computed the same way from both cells that share them, so the
+        // matrix is exactly symmetric even when a jump in `a` falls on a face.
         let x = Double(ix + 1) * h, y = Double(iy + 1) * h
-        let west = a(x - h / 2, y), east = a(x + h / 2, y)
-        let south = a(x, y - h / 2), north = a(x, y + h / 2)
+        let xWest = (Double(ix) + 0.5) * h, xEast = (Double(ix) + 1.5) * h
+        let ySouth = (Double(iy) + 0.5) * h, yNorth = (Double(iy) + 1.5) * h
+        let west = a(xWest, y), east = a(xEast, y)
+        let south = a(x, ySouth), north = a(x, yNorth)
         builder.appendUnchecked(row: i, column: i, value: west + east + south + north)
         if ix > 0 { builder.appendUnchecked(row: i, column: i - 1, value: -west) }
         if ix < n - 1 { builder.appendUnchecked(row: i, column: i + 1, value: -east) }

@@ -1,0 +1,216 @@
+import ArgumentParser
+import Foundation
+import LinSolve
+
+/// `solve A.mtx [b.mtx]`: one system, direct or iterative.
+struct SolveSystem: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "system",
+    abstract: "Solve one system A x = b (the default subcommand).",
+    discussion: """
+      auto: n ≤ 5,000 → Cholesky (symmetric, positive diagonal) or LU; larger symmetric with a
+      positive diagonal → PCG + IC(0) (Jacobi if IC(0) fails); otherwise GMRES + ILU(0).
+      Iterative methods stop when ‖r‖ ≤ max(rtol·‖b‖, atol); the reported relativeResidual is the
+      true ‖b − Ax‖/‖b‖ recomputed after the solve.
+      """)
+
+  @Argument(help: "The matrix A (Matrix Market).")
+  var matrix: String
+
+  @Argument(help: "The right-hand side b (Matrix Market vector). Default: b = A·1.")
+  var rhs: String?
+
+  @Option(help: "Method: \(Method.allValueStrings.joined(separator: "|")).")
+  var method: Method = .auto
+
+  @Option(help: "Preconditioner for cg/pcg/gmres/minres/bicgstab: \(PreconditionerKind.allValueStrings.joined(separator: "|")). Default: none for cg, jacobi for pcg, the auto choice for auto.")
+  var preconditioner: PreconditionerKind?
+
+  @Option(help: "Relaxation parameter ω in (0, 2) for sor, ssor and the ssor preconditioner.")
+  var omega: Double = 1.0
+
+  @Option(help: "Relative tolerance: stop when ‖r‖ ≤ max(rtol·‖b‖, atol).")
+  var rtol: Double = 1e-8
+
+  @Option(help: "Absolute tolerance.")
+  var atol: Double = 0
+
+  @Option(help: "Maximum number of iterations.")
+  var maxIterations: Int = 10_000
+
+  @Option(help: "Stop an iterative solve after this many seconds (reason timeLimit).")
+  var timeLimit: Double?
+
+  @Option(help: "GMRES restart length m.")
+  var restart: Int = 30
+
+  @Option(help: "Initial guess x0 (Matrix Market vector). Default: 0.")
+  var x0: String?
+
+  @Option(help: "Write the solution x to this Matrix Market file (atomically).")
+  var output: String?
+
+  @Option(help: "Write the residual history (iteration,residual) to this CSV file.")
+  var history: String?
+
+  @Flag(help: "Print one line per iteration with the residual norm.")
+  var monitor = false
+
+  @Flag(help: "Print the resolved configuration (what auto chose and why) before solving.")
+  var view = false
+
+  @Flag(help: "Print one JSON object instead of the text report.")
+  var json = false
+
+  func validate() throws {
+    guard omega > 0 && omega < 2 else { throw ValidationError("--omega \(omega) is not in (0, 2)") }
+    guard rtol >= 0 && rtol <= 1 else { throw ValidationError("--rtol \(rtol) is not in (0, 1]") }
+    guard atol >= 0 else { throw ValidationError("--atol \(atol) is negative") }
+    guard rtol > 0 || atol > 0 else { throw ValidationError("--rtol and --atol are both 0: no solve could converge") }
+    if let timeLimit, !(timeLimit > 0) { throw ValidationError("--time-limit \(timeLimit) is not positive") }
+    guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
+    guard restart >= 1 else { throw ValidationError("--restart must be ≥ 1") }
+    if let preconditioner, preconditioner != .none, !method.acceptsPreconditioner && method != .auto {
+      throw ValidationError("--preconditioner does not apply to --method \(method.rawValue)")
+    }
+  }
+
+  func run() throws {
+    ProgressReporter.installInterruptHandler()
+    let ((a, b, rhsName, start), readSeconds) = try timed { try readSystem() }
+
+    // Resolve auto and the preconditioner default.
+    var method = self.method
+    var preconditioner = self.preconditioner ?? (method == .pcg ? .jacobi : .none)
+    var chosenBecause: String?
+    if method == .auto {
+      let choice = AutoChoice.choose(for: a)
+      method = choice.method
+      preconditioner = self.preconditioner ?? choice.preconditioner
+      chosenBecause = choice.why
+    }
+
+    var report = SolveReport(
+      matrix: matrix, rhs: rhsName, method: method.rawValue, chosenBecause: chosenBecause,
+      rows: a.rows, columns: a.columns, nonzeros: a.nonzeros, threads: Parallel.threads)
+    report.readSeconds = readSeconds
+    if method.isDirect {
+      report.estimatedFactorBytes = nil
+    } else {
+      report.preconditioner = preconditioner.rawValue
+      report.rtol = rtol
+      report.maxIterations = maxIterations
+      if [.sor, .ssor].contains(method) || preconditioner == .ssor { report.omega = omega }
+      if method == .gmres { report.restart = restart }
+    }
+    if view { standardError(report.view()) }
+
+    let result: SolveResult
+    do {
+      if method.isDirect {
+        result = try solveDirect(a, b, method: method, report: &report)
+      } else {
+        result = try solveIterative(a, b, start: start, method: method, preconditioner: preconditioner,
+                                    fallBack: self.method == .auto, report: &report)
+      }
+    } catch {
+      throw CLIFailure.wrap(error, file: matrix)
+    }
+
+    report.record(result, trueResidual: a.residualNorm(x: result.x, b: b), bNorm: Vector.norm(b))
+    if let output {
+      do {
+        try MatrixMarket.write(vector: result.x, to: output,
+                               comment: "solution of \(matrix) by solve --method \(method.rawValue)")
+      } catch { throw CLIFailure.wrap(error, file: output) }
+      report.output = output
+    }
+    if let history, let values = result.residualHistory {
+      let csv = "iteration,residual\n" + values.enumerated().map { "\($0.offset),\($0.element)" }.joined(separator: "\n") + "\n"
+      do { try csv.write(toFile: history, atomically: true, encoding: .utf8) } catch {
+        throw CLIFailure.badInput("\(history): cannot write the history: \(error.localizedDescription)")
+      }
+    }
+    print(json ? report.json() : report.text())
+    if !report.converged {
+      let at = result.reason == .cancelled ? " (interrupted at iteration \(result.iterations))" : ""
+      throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iterations\(at), relative residual \(report.relativeResidual)")
+    }
+  }
+
+  // MARK: - Reading
+
+  /// Reads A, b (or makes b = A·1) and x0, checking sizes.
+  private func readSystem() throws -> (SparseMatrix, [Double], String, [Double]?) {
+    let a: SparseMatrix
+    do { a = try MatrixMarket.readMatrix(path: matrix) } catch { throw CLIFailure.wrap(error, file: matrix) }
+    guard a.rows == a.columns else {
+      throw CLIFailure.badInput("\(matrix): matrix is \(a.rows)×\(a.columns); solve needs a square matrix")
+    }
+    let start = try x0.map { try readVector($0, length: a.columns, what: "initial guess") }
+    guard let rhs else {
+      if !json { standardError("solve: note: no right-hand side given; using b = A·1") }
+      return (a, a.applied(to: [Double](repeating: 1, count: a.columns)), "A·1", start)
+    }
+    return (a, try readVector(rhs, length: a.rows, what: "right-hand side"), rhs, start)
+  }
+
+  private func readVector(_ path: String, length: Int, what: String) throws -> [Double] {
+    let v: [Double]
+    do { v = try MatrixMarket.readVector(path: path) } catch { throw CLIFailure.wrap(error, file: path) }
+    guard v.count == length else {
+      throw CLIFailure.badInput("\(path): \(what) has \(v.count) entries, the matrix has \(length) rows")
+    }
+    return v
+  }
+
+  // MARK: - Solving
+
+  private func solveDirect(_ a: SparseMatrix, _ b: [Double], method: Method, report: inout SolveReport) throws -> SolveResult {
+    let solver: any DirectSolver
+    let setup: Double
+    switch method {
+    case .cholesky:
+      do {
+        let (factor, t) = try timed { try CholeskyFactorization(a) }
+        (solver, setup) = (factor, t)
+      } catch LinSolveError.factorizationFailed(let reason) where self.method == .auto {
+        report.notes.append("Cholesky failed (\(reason)); using LU")
+        report.method = Method.lu.rawValue
+        let (factor, t) = try timed { try LUFactorization(a) }
+        (solver, setup) = (factor, t)
+      }
+    default:
+      let (factor, t) = try timed { try LUFactorization(a) }
+      (solver, setup) = (factor, t)
+    }
+    let (x, seconds) = try timed { try solver.solve(b) }
+    report.setupSeconds = setup
+    report.solveSeconds = seconds
+    let residual = a.residualNorm(x: x, b: b)
+    return SolveResult(x: x, reason: residual.isFinite ? .converged : .nonFinite, iterations: 0,
+                       residualNorm: residual, trueResidualNorm: residual, rhsNorm: Vector.norm(b), seconds: seconds)
+  }
+
+  private func solveIterative(
+    _ a: SparseMatrix, _ b: [Double], start: [Double]?, method: Method, preconditioner: PreconditionerKind,
+    fallBack: Bool, report: inout SolveReport
+  ) throws -> SolveResult {
+    var factory = SolverFactory(
+      method: method, preconditioner: preconditioner, omega: omega, restart: restart,
+      stopping: StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit),
+      recordHistory: history != nil, fallBackToJacobi: fallBack)
+    let (m, setup) = try timed { try factory.makePreconditioner(for: a) }
+    report.setupSeconds = setup
+    report.preconditioner = factory.preconditionerName
+    report.notes += factory.notes
+    let solver = factory.makeSolver(preconditioner: m)
+    let progress = ProgressReporter(monitor: monitor && !json)
+    let (result, seconds) = try timed {
+      try solver.solve(a, b, x0: start) { k, r in progress.callback(iteration: k, residual: r) }
+    }
+    progress.finish()
+    report.solveSeconds = seconds
+    return result
+  }
+}

@@ -1,0 +1,68 @@
+import LinSolve
+
+/// Builds the preconditioner and the iterative solver the options ask for.
+struct SolverFactory {
+  var method: Method
+  var preconditioner: PreconditionerKind
+  var omega: Double
+  var restart: Int
+  var stopping: StoppingCriterion
+  var recordHistory: Bool
+  /// When IC(0) cannot be built, fall back to Jacobi (what `auto` does) instead of failing.
+  var fallBackToJacobi: Bool
+
+  /// Notes for the report (e.g. an IC(0) shift, a fallback).
+  private(set) var notes: [String] = []
+  /// The name of the preconditioner actually used.
+  private(set) var preconditionerName = "none"
+
+  /// Sets up the preconditioner for `a` (the expensive, once-per-matrix part).
+  mutating func makePreconditioner(for a: SparseMatrix) throws -> (any Preconditioner)? {
+    switch preconditioner {
+    case .none:
+      return nil
+    case .jacobi:
+      return named(try JacobiPreconditioner(a))
+    case .ssor:
+      return named(try SSORPreconditioner(a, omega: omega))
+    case .ilu0:
+      return named(try IncompleteLU(a))
+    case .cholesky:
+      return named(try DirectPreconditioner(a))
+    case .ic0:
+      do {
+        let ic = try IncompleteCholesky(a)
+        if ic.shift > 0 { notes.append("IC(0) needed a diagonal shift of \(ic.shift)·diag(A)") }
+        return named(ic)
+      } catch where fallBackToJacobi {
+        notes.append("IC(0) failed (\(error)); using Jacobi")
+        return named(try JacobiPreconditioner(a))
+      }
+    }
+  }
+
+  private mutating func named(_ m: any Preconditioner) -> any Preconditioner {
+    preconditionerName = m.name
+    return m
+  }
+
+  /// The iterative solver (not for direct methods).
+  func makeSolver(preconditioner m: (any Preconditioner)?) -> any IterativeSolver {
+    switch method {
+    case .cg, .pcg:
+      return ConjugateGradient(stopping: stopping, preconditioner: m, recordHistory: recordHistory)
+    case .sor:
+      return SOR(omega: omega, symmetric: false, stopping: stopping, recordHistory: recordHistory)
+    case .ssor:
+      return SOR(omega: omega, symmetric: true, stopping: stopping, recordHistory: recordHistory)
+    case .gmres:
+      return GMRES(stopping: stopping, restart: restart, preconditioner: m, recordHistory: recordHistory)
+    case .minres:
+      return MINRES(stopping: stopping, preconditioner: m, recordHistory: recordHistory)
+    case .bicgstab:
+      return BiCGSTAB(stopping: stopping, preconditioner: m, recordHistory: recordHistory)
+    case .auto, .cholesky, .lu:
+      preconditionFailure("\(method) is not an iterative method")
+    }
+  }
+}
