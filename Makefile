@@ -6,7 +6,7 @@ DEB_PACKAGES := libopenblas-dev liblapacke-dev libsuitesparse-dev
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps plot-deps build test demo experiments-build poisson clean help
+.PHONY: all deps plot-deps build test demo experiments-build poisson fuzz test-asan test-tsan clean help
 
 all: build
 
@@ -15,6 +15,8 @@ help:
 	@echo "make build   release build of the library and the solve CLI"
 	@echo "make test    run the test suite"
 	@echo "make demo    solve the bundled Data/ matrices and print a report"
+	@echo "make fuzz    fuzz the Matrix Market reader for FUZZ_SECONDS (60) seconds"
+	@echo "make test-asan / make test-tsan   the test suite under AddressSanitizer / ThreadSanitizer"
 	@echo "make poisson iterations/time of every method on 2-D and 3-D Poisson; CSV + SVG in results/"
 
 ## Install the system libraries when dpkg does not list them (fresh machines, CI).
@@ -56,6 +58,28 @@ experiments-build: deps
 poisson: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments poisson
 	python3 Examples/Experiments/plot_poisson.py results
+
+## Hardening: fuzz the Matrix Market reader (libFuzzer + AddressSanitizer), sanitizer test runs.
+FUZZ_SECONDS ?= 60
+FUZZ_SOURCES := $(wildcard Sources/LinSolve/Core/*.swift) $(wildcard Sources/LinSolve/IO/*.swift) Fuzz/MatrixMarketFuzzer.swift
+
+.build-fuzz/mmfuzz: $(FUZZ_SOURCES)
+	@mkdir -p .build-fuzz
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name LinSolve $(FUZZ_SOURCES) -o $@ 2>&1 | grep -v "Cannot export local symbol" || true
+	@test -x $@
+
+## Runs the fuzzer for FUZZ_SECONDS (default 60); a crash is saved in .build-fuzz/crashes/:
+## copy it to Tests/LinSolveTests/FuzzRegressions/ so the test suite keeps checking it.
+fuzz: .build-fuzz/mmfuzz
+	@mkdir -p .build-fuzz/corpus .build-fuzz/crashes
+	.build-fuzz/mmfuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 -rss_limit_mb=4096 \
+	  -artifact_prefix=.build-fuzz/crashes/ .build-fuzz/corpus Fuzz/corpus Tests/LinSolveTests/FuzzRegressions
+
+test-asan: deps
+	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+
+test-tsan: deps
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
 	rm -rf .build results

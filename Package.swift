@@ -46,7 +46,7 @@ let package = Package(
       exclude: ["plot_poisson.py"]),
 
     // MARK: - Tests
-    .testTarget(name: "LinSolveTests", dependencies: ["LinSolve"]),
+    .testTarget(name: "LinSolveTests", dependencies: ["LinSolve"], exclude: ["FuzzRegressions"]),
     .testTarget(name: "SolveCLITests", dependencies: ["solve", "LinSolve"]),
   ]
 )

@@ -45,3 +45,9 @@ func logLogSlope(_ x: [Double], _ y: [Double]) -> Double? {
 func pad(_ s: String, _ width: Int) -> String {
   s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
 }
+
+/// Prints a line and flushes, so progress shows up at once when the output is piped to a file.
+func say(_ line: String = "") {
+  print(line)
+  fflush(nil)
+}

@@ -36,6 +36,7 @@ for ax, dim in zip(axes, (2, 3)):
     ax.legend(fontsize=8)
 fig.tight_layout()
 fig.savefig(f"{out}/poisson_iterations.svg")
+fig.savefig(f"{out}/poisson_iterations.png", dpi=80)
 
 hist = defaultdict(list)
 with open(f"{out}/poisson_history.csv") as f:
