@@ -94,9 +94,7 @@ struct SolveSystem: ParsableCommand {
       matrix: matrix, rhs: rhsName, method: method.rawValue, chosenBecause: chosenBecause,
       rows: a.rows, columns: a.columns, nonzeros: a.nonzeros, threads: Parallel.threads)
     report.readSeconds = readSeconds
-    if method.isDirect {
-      report.estimatedFactorBytes = nil
-    } else {
+    if !method.isDirect {
       report.preconditioner = preconditioner.rawValue
       report.rtol = rtol
       report.maxIterations = maxIterations
@@ -172,9 +170,20 @@ struct SolveSystem: ParsableCommand {
     switch method {
     case .cholesky:
       do {
-        let (factor, t) = try timed { try CholeskyFactorization(a) }
+        let (factor, t) = try timed { () throws -> CholeskyFactorization in
+          let factor = CholeskyFactorization()
+          let estimate = try factor.analyze(a)
+          report.estimatedFactorBytes = estimate.bytes
+          if view {
+            standardError(String(format: "  factor estimate nnz(L) = %d, ≈ %.1f MiB, %.3g flops (limit %.0f MiB)",
+                                 estimate.nonzeros, Double(estimate.bytes) / 1048576, estimate.flops,
+                                 Double(factor.memoryLimitBytes) / 1048576))
+          }
+          try factor.factorize(a)
+          return factor
+        }
         (solver, setup) = (factor, t)
-      } catch LinSolveError.factorizationFailed(let reason) where self.method == .auto {
+      } catch LinSolveError.factorizationFailed(let reason) where self.method == .auto && !reason.contains("limit") {
         report.notes.append("Cholesky failed (\(reason)); using LU")
         report.method = Method.lu.rawValue
         let (factor, t) = try timed { try LUFactorization(a) }

@@ -391,3 +391,33 @@ struct DirectSolverLUTests {
     #expect(try lu.solve([]) == [])
   }
 }
+
+@Suite("Cholesky memory estimate")
+struct CholeskyMemoryTests {
+  @Test("analyze estimates the factor and a following factorize reuses the analysis")
+  func analyzeThenFactorize() throws {
+    let a = Poisson.matrix2D(40)
+    let chol = CholeskyFactorization()
+    let estimate = try chol.analyze(a)
+    #expect(estimate.nonzeros >= a.nonzeros / 2 + a.rows / 2)  // at least the lower triangle of A
+    #expect(estimate.bytes >= estimate.nonzeros * 12)
+    #expect(estimate.flops > 0)
+    try chol.factorize(a)
+    #expect(chol.symbolicAnalyses == 1 && chol.numericFactorizations == 1)
+    #expect(chol.nonzerosInFactor == estimate.nonzeros)
+  }
+
+  @Test("A factor larger than the memory limit is refused before the numeric phase")
+  func refused() throws {
+    let chol = CholeskyFactorization()
+    chol.memoryLimitBytes = 1 << 10
+    #expect {
+      try chol.factorize(Poisson.matrix2D(40))
+    } throws: { error in
+      guard case LinSolveError.factorizationFailed(let reason) = error else { return false }
+      return reason.contains("more than the limit")
+    }
+    #expect(chol.numericFactorizations == 0)
+    #expect(!chol.isFactorized)
+  }
+}

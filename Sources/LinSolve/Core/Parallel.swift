@@ -85,6 +85,11 @@ public enum System {
   public static var coreCount: Int {
     Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   }
+
+  /// Physical memory in bytes.
+  public static var physicalMemoryBytes: Int {
+    Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+  }
 }
 
 #if canImport(Glibc)

@@ -77,6 +77,37 @@ public final class CholeskyFactorization: LinearOperator, Sendable {
     try state.withLock { (s: inout CholmodState) throws(LinSolveError) in try s.factorize(A) }
   }
 
+  /// Runs (or reuses) the symbolic analysis of `A` and returns what the numeric factorization
+  /// will need, without factorizing. A following ``factorize(_:)`` of a matrix with the same
+  /// pattern reuses this analysis, so calling both costs nothing extra.
+  ///
+  /// - Throws: as ``factorize(_:)`` for the checks that precede the numeric phase.
+  public func analyze(_ A: SparseMatrix) throws -> FactorEstimate {
+    try state.withLock { (s: inout CholmodState) throws(LinSolveError) -> FactorEstimate in
+      try s.analyzeIfNeeded(A)
+      return s.estimate
+    }
+  }
+
+  /// The size of a Cholesky factor, from CHOLMOD's symbolic analysis.
+  public struct FactorEstimate: Sendable, Equatable {
+    /// Nonzeros of `L` (diagonal included).
+    public var nonzeros: Int
+    /// Floating-point operations of the numeric factorization.
+    public var flops: Double
+    /// Bytes to store `L`: 8 per value and 4 per row index, plus 25 % for supernodal padding.
+    public var bytes: Int { nonzeros * 12 + nonzeros * 3 }
+  }
+
+  /// The largest factor ``factorize(_:)`` will attempt, in bytes (default: 90 % of the
+  /// machine's physical memory). A larger one is refused with
+  /// ``LinSolveError/factorizationFailed(reason:)`` after the symbolic analysis and before
+  /// any numeric work, instead of exhausting memory.
+  public var memoryLimitBytes: Int {
+    get { state.withLock { $0.memoryLimitBytes } }
+    set { state.withLock { $0.memoryLimitBytes = newValue } }
+  }
+
   /// Solves `A·x = b` with the current factorization.
   ///
   /// - Throws: ``LinSolveError/dimensionMismatch(expected:actual:what:)`` when `b` does not have
@@ -183,6 +214,7 @@ struct CholmodState: ~Copyable {
   var symbolicAnalyses = 0
   var numericFactorizations = 0
   var nonzerosInFactor = 0
+  var memoryLimitBytes = Int(Double(System.physicalMemoryBytes) * 0.9)
 
   init() {
     common = .allocate(capacity: 1)
@@ -209,51 +241,68 @@ struct CholmodState: ~Copyable {
     common.deallocate()
   }
 
-  mutating func factorize(_ A: SparseMatrix) throws(LinSolveError) {
+  /// What the current analysis predicts for the numeric factorization.
+  var estimate: CholeskyFactorization.FactorEstimate {
+    CholeskyFactorization.FactorEstimate(nonzeros: nonzerosInFactor, flops: flops)
+  }
+  var flops = 0.0
+
+  /// Checks `A` and runs `cholmod_analyze` unless the pattern was analysed last time.
+  mutating func analyzeIfNeeded(_ A: SparseMatrix) throws(LinSolveError) {
     try SuiteSparseSupport.checkSquareAndFinite(A)
     guard A.isSymmetric(tolerance: CholeskyFactorization.symmetryTolerance) else {
       throw LinSolveError.factorizationFailed(reason: "matrix is not symmetric")
     }
+    let common = self.common
+    if isAnalysed && A.rows == n
+      && SuiteSparseSupport.hasPattern(A, rowPointers: patternRowPointers, columnIndices: patternColumnIndices)
+    {
+      return
+    }
+    // New pattern: drop the old analysis and analyse this one.
+    isFactorized = false
+    _ = cholmod_free_factor(&factor, common)
+    isAnalysed = false
+    nonzerosInFactor = 0
+    flops = 0
+    patternRowPointers = []
+    patternColumnIndices = []
+    columnPointers = try SuiteSparseSupport.int32Pointers(A)
+    n = A.rows
+    if n == 0 { return }
+    if A.nonzeros == 0 {
+      throw LinSolveError.factorizationFailed(
+        reason: "matrix is not positive definite (the pivot in column 1 is not positive)")
+    }
+    let analysed = Self.withCholmodView(A, columnPointers) { cholmod_analyze($0, common) }
+    symbolicAnalyses += 1
+    guard let analysed, common.pointee.status >= CHOLMOD_OK else {
+      var f = analysed
+      _ = cholmod_free_factor(&f, common)
+      throw LinSolveError.factorizationFailed(
+        reason: SuiteSparseSupport.cholmodMessage(common.pointee.status))
+    }
+    factor = analysed
+    patternRowPointers = A.rowPointers
+    patternColumnIndices = A.columnIndices
+    isAnalysed = true
+    nonzerosInFactor = Int(common.pointee.lnz)
+    flops = common.pointee.fl
+  }
+
+  mutating func factorize(_ A: SparseMatrix) throws(LinSolveError) {
+    try analyzeIfNeeded(A)
     isFactorized = false
     let common = self.common
-
-    if !(isAnalysed && A.rows == n
-      && SuiteSparseSupport.hasPattern(
-        A, rowPointers: patternRowPointers, columnIndices: patternColumnIndices))
-    {
-      // New pattern: drop the old analysis and analyse this one.
-      _ = cholmod_free_factor(&factor, common)
-      isAnalysed = false
-      nonzerosInFactor = 0
-      patternRowPointers = []
-      patternColumnIndices = []
-      columnPointers = try SuiteSparseSupport.int32Pointers(A)
-      n = A.rows
-      if n == 0 {
-        isFactorized = true
-        return
-      }
-      if A.nonzeros == 0 {
-        throw LinSolveError.factorizationFailed(
-          reason: "matrix is not positive definite (the pivot in column 1 is not positive)")
-      }
-      let analysed = Self.withCholmodView(A, columnPointers) { cholmod_analyze($0, common) }
-      symbolicAnalyses += 1
-      guard let analysed, common.pointee.status >= CHOLMOD_OK else {
-        var f = analysed
-        _ = cholmod_free_factor(&f, common)
-        throw LinSolveError.factorizationFailed(
-          reason: SuiteSparseSupport.cholmodMessage(common.pointee.status))
-      }
-      factor = analysed
-      patternRowPointers = A.rowPointers
-      patternColumnIndices = A.columnIndices
-      isAnalysed = true
-      nonzerosInFactor = Int(common.pointee.lnz)
-    }
     if n == 0 {
       isFactorized = true
       return
+    }
+    let needed = estimate.bytes
+    let limit = memoryLimitBytes
+    guard needed <= limit else {
+      throw LinSolveError.factorizationFailed(
+        reason: "the Cholesky factor needs about \(needed >> 20) MiB, more than the limit of \(limit >> 20) MiB (memoryLimitBytes)")
     }
 
     guard let L = factor else { preconditionFailure("analysed CHOLMOD factor missing") }
