@@ -43,3 +43,39 @@ struct ThreadingTests {
   }
 
 }
+
+// MARK: - Sketching (appended by the sketching work; runs in the serialized suite above)
+
+extension ThreadingTests {
+  @Test("Sketches are bit-identical whatever Parallel.threads is (pattern, dense, CSR, Gaussian)")
+  func sketchesIndependentOfThreads() throws {
+    let saved = Parallel.threads
+    defer { Parallel.threads = saved }
+    let m = 70_000, n = 12, d = 48  // m above the threading thresholds
+    var rng = TestRandom(seed: 77)
+    let dense = try DenseMatrix(rows: m, columns: n, columnMajor: rng.vector(m * n))
+    var entries: [(row: Int, column: Int, value: Double)] = []
+    for i in 0..<m {
+      for _ in 0..<3 { entries.append((i, Int((rng.next() + 1) * 0.5 * Double(n - 1)), rng.next())) }
+    }
+    let sparse = try SparseMatrix(rows: m, columns: n, entries: entries)
+    func sketchAll(_ threads: Int) -> [DenseMatrix] {
+      Parallel.threads = threads
+      let s = SketchingOperator(rows: d, columns: m, seed: 2024)
+      let g = SketchingOperator(rows: 8, columns: m, distribution: .gaussian, seed: 2024)
+      let sx = s.applied(to: dense.column(0))
+      return [
+        s.apply(to: dense), s.apply(to: sparse), g.apply(to: sparse),
+        try! DenseMatrix(rows: d, columns: 1, columnMajor: sx),
+        try! DenseMatrix(rows: m, columns: 1, columnMajor: s.appliedTranspose(to: Array(sx))),
+      ]
+    }
+    let one = sketchAll(1), two = sketchAll(2), three = sketchAll(3)
+    #expect(one == two)
+    #expect(one == three)
+    Parallel.threads = 1
+    let pattern1 = SketchingOperator(rows: d, columns: m, seed: 9).sparseMatrix()
+    Parallel.threads = 2
+    #expect(SketchingOperator(rows: d, columns: m, seed: 9).sparseMatrix() == pattern1)
+  }
+}
