@@ -50,6 +50,9 @@ demo: build
 	@echo
 	@echo "== PCG with an IC(0) preconditioner on the Poisson matrix"
 	$(RELEASE_BIN)/solve Data/poisson2d_32.mtx Data/rhs_poisson2d_32.mtx --method pcg --preconditioner ic0
+	@echo
+	@echo "== A sequence of 8 shifted Laplacians, ω learned by ChebCB from the shifts (Learning to Relax)"
+	$(RELEASE_BIN)/solve sequence Data/sequence/shifted_*.mtx --tune omega --context Data/sequence/contexts.txt
 
 ## Experiments: each writes CSV files under results/ and draws SVG figures from them.
 experiments-build: deps

@@ -76,3 +76,15 @@ g = (np.arange(1, n + 1)) / (n + 1)
 X, Y = np.meshgrid(g, g)
 b = (np.exp(-20 * ((X - 0.3) ** 2 + (Y - 0.6) ** 2))).ravel()
 write("rhs_poisson2d_32.mtx", b.reshape(-1, 1), "smooth bump right-hand side for poisson2d_32 (Data/generate.py)")
+
+# A short sequence for `solve sequence`: A_t = A + c_t·I with A the 10x10-grid Laplacian (n = 100)
+# and c_t from the high-variance distribution of Learning to Relax, -0.15 + 0.6·Beta(0.5, 1.5).
+rng = np.random.default_rng(7)
+os.makedirs(os.path.join(here, "sequence"), exist_ok=True)
+contexts = -0.15 + 0.6 * rng.beta(0.5, 1.5, size=8)
+base = poisson2d(10)
+for t, c in enumerate(contexts):
+    write(f"sequence/shifted_{t:02d}.mtx", (base + c * sp.identity(100)).tocsr(),
+          f"10x10 Laplacian + c I, c = {c:.17g} (Data/generate.py)", "symmetric")
+with open(os.path.join(here, "sequence", "contexts.txt"), "w") as f:
+    f.write("".join(f"{c:.17g}\n" for c in contexts))

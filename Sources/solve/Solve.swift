@@ -15,7 +15,7 @@ struct Solve: ParsableCommand {
       Exit status: 0 solved, 1 not converged (the result is still written), 2 bad input.
       Without a right-hand side file, b = A·1 is used (so the exact solution is all ones).
       """,
-    subcommands: [SolveSystem.self],
+    subcommands: [SolveSystem.self, SolveSequence.self],
     defaultSubcommand: SolveSystem.self)
 
   /// Runs the command and maps every failure to the documented exit codes, with a single

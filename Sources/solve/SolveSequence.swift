@@ -1,0 +1,283 @@
+import ArgumentParser
+import Foundation
+import LinSolve
+
+/// `solve sequence A_1.mtx … --tune omega`: solves a sequence of related systems in order,
+/// with a bandit choosing ω for each one from the iteration counts of the ones before
+/// (Khodak et al., *Learning to Relax*, ICLR 2024). `--state` keeps the learner across separate
+/// invocations, so a user's stream of systems keeps learning.
+struct SolveSequence: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sequence",
+    abstract: "Solve a sequence of systems in order, learning ω across them (--tune omega).",
+    discussion: """
+      One row per system: the ω chosen, iterations, seconds, true relative residual; then totals.
+      The learner sees only each solve's cost (iterations by default). With --context, each
+      system's scalar context (e.g. the shift c in A + cI) lets ChebCB approach the
+      instance-optimal ω. --state FILE loads the learner when FILE exists and saves it
+      (atomically) after every system.
+      """)
+
+  enum SequenceMethod: String, ExpressibleByArgument, CaseIterable {
+    case sor, ssor
+    case ssorPCG = "ssor-pcg"
+  }
+
+  enum Learner: String, ExpressibleByArgument, CaseIterable {
+    case tsallis, binned, chebcb
+  }
+
+  enum TuneTarget: String, ExpressibleByArgument, CaseIterable {
+    case omega
+  }
+
+  @Argument(help: "The matrices A_1 … A_T (Matrix Market), solved in this order.")
+  var matrices: [String]
+
+  @Option(parsing: .upToNextOption, help: "Right-hand sides b_1 … b_T (one per matrix). Default: b = A·1.")
+  var rhs: [String] = []
+
+  @Option(help: "Method: sor, ssor (stationary) or ssor-pcg (CG with an SSOR(ω) preconditioner).")
+  var method: SequenceMethod = .sor
+
+  @Option(help: "What to learn across the sequence (omega).")
+  var tune: TuneTarget?
+
+  @Option(help: "Fixed ω when not tuning.")
+  var omega: Double = 1.0
+
+  @Option(help: "Candidate values start:stop:count (or a comma-separated list).")
+  var grid: String = "1.0:1.95:20"
+
+  @Option(help: "Learner: tsallis, binned (one Tsallis-INF per context bin) or chebcb. Default: chebcb with --context, tsallis without.")
+  var learner: Learner?
+
+  @Option(help: "A file with one context value per system (whitespace-separated).")
+  var context: String?
+
+  @Option(help: "Context range a:b for binned/chebcb. Default: the range of the given contexts.")
+  var contextRange: String?
+
+  @Option(help: "Feedback: iterations or seconds.")
+  var cost: ParameterTuner.CostKind = .iterations
+
+  @Option(help: "Seed of the learner's random choices.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Learner state file: loaded if it exists, saved after every system.")
+  var state: String?
+
+  @Option(help: "Relative tolerance.")
+  var rtol: Double = 1e-8
+
+  @Option(help: "Maximum iterations per system.")
+  var maxIterations: Int = 10_000
+
+  @Flag(help: "Print one JSON object instead of the table.")
+  var json = false
+
+  func validate() throws {
+    guard !matrices.isEmpty else { throw ValidationError("give at least one matrix") }
+    guard rhs.isEmpty || rhs.count == matrices.count else {
+      throw ValidationError("--rhs has \(rhs.count) files for \(matrices.count) matrices")
+    }
+    guard omega > 0 && omega < 2 else { throw ValidationError("--omega \(omega) is not in (0, 2)") }
+    guard rtol > 0 && rtol <= 1 else { throw ValidationError("--rtol \(rtol) is not in (0, 1]") }
+    guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
+    if tune == nil && (learner != nil || state != nil) {
+      throw ValidationError("--learner and --state need --tune omega")
+    }
+  }
+
+  func run() throws {
+    let contexts = try readContexts()
+    var tuner = try tune == nil ? nil : loadOrCreateTuner(contexts: contexts)
+    let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
+    var rows: [SequenceRow] = []
+    if !json { print(SequenceRow.header) }
+
+    for (t, path) in matrices.enumerated() {
+      let a: SparseMatrix
+      do { a = try MatrixMarket.readMatrix(path: path) } catch { throw CLIFailure.wrap(error, file: path) }
+      guard a.rows == a.columns else { throw CLIFailure.badInput("\(path): matrix is \(a.rows)×\(a.columns), not square") }
+      let b = try rightHandSide(t, for: a)
+      let context = contexts?[t]
+
+      var w = omega
+      if tuner != nil {
+        do { w = try tuner!.next(context: context) } catch { throw CLIFailure.badInput("\(path): \(error)") }
+      }
+      let result: SolveResult
+      do {
+        result = try solve(a, b, omega: w, stopping: stopping)
+      } catch {
+        tuner?.discardPendingDecision()
+        throw CLIFailure.wrap(error, file: path)
+      }
+      if tuner != nil {
+        let observed = cost == .iterations ? Double(result.iterations) : result.seconds
+        try tuner!.observe(cost: observed)
+        if let state { try save(tuner!, to: state) }
+      }
+      let row = SequenceRow(
+        index: t + 1, matrix: path, context: context, omega: w, iterations: result.iterations,
+        seconds: result.seconds, relativeResidual: result.relativeResidual, reason: result.reason.rawValue)
+      rows.append(row)
+      if !json { print(row.text) }
+    }
+
+    let summary = SequenceSummary(
+      method: method.rawValue, learner: tuner.map { "\($0.strategy)" }, grid: tuner.map { "\($0.grid)" },
+      costKind: tuner?.costKind.rawValue, rounds: tuner?.rounds, systems: rows,
+      totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalSeconds: rows.reduce(0) { $0 + $1.seconds })
+    if json {
+      print(summary.json())
+    } else {
+      print(String(format: "total      %d iterations, %.4f s over %d systems", summary.totalIterations, summary.totalSeconds, rows.count)
+            + (tuner.map { " (learner: \($0.strategy), \($0.rounds) rounds so far)" } ?? ""))
+    }
+    let failed = rows.filter { $0.reason != StopReason.converged.rawValue }
+    if let first = failed.first {
+      throw CLIFailure.notConverged("\(failed.count) of \(rows.count) systems did not converge (first: \(first.matrix), \(first.reason))")
+    }
+  }
+
+  // MARK: - Pieces
+
+  private func solve(_ a: SparseMatrix, _ b: [Double], omega w: Double, stopping: StoppingCriterion) throws -> SolveResult {
+    switch method {
+    case .sor: return try SOR(omega: w, stopping: stopping).solve(a, b)
+    case .ssor: return try SOR(omega: w, symmetric: true, stopping: stopping).solve(a, b)
+    case .ssorPCG:
+      let m = try SSORPreconditioner(a, omega: w)
+      return try ConjugateGradient(stopping: stopping, preconditioner: m).solve(a, b)
+    }
+  }
+
+  private func rightHandSide(_ t: Int, for a: SparseMatrix) throws -> [Double] {
+    guard !rhs.isEmpty else { return a.applied(to: [Double](repeating: 1, count: a.columns)) }
+    let b: [Double]
+    do { b = try MatrixMarket.readVector(path: rhs[t]) } catch { throw CLIFailure.wrap(error, file: rhs[t]) }
+    guard b.count == a.rows else {
+      throw CLIFailure.badInput("\(rhs[t]): right-hand side has \(b.count) entries, \(matrices[t]) has \(a.rows) rows")
+    }
+    return b
+  }
+
+  private func readContexts() throws -> [Double]? {
+    guard let context else { return nil }
+    let text: String
+    do { text = try String(contentsOfFile: context, encoding: .utf8) } catch {
+      throw CLIFailure.badInput("\(context): cannot read: \(error.localizedDescription)")
+    }
+    var values: [Double] = []
+    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }) {
+        guard let v = Double(token), v.isFinite else {
+          throw CLIFailure.badInput("\(context):\(number + 1): '\(token)' is not a finite number")
+        }
+        values.append(v)
+      }
+    }
+    guard values.count == matrices.count else {
+      throw CLIFailure.badInput("\(context): \(values.count) context values for \(matrices.count) matrices")
+    }
+    return values
+  }
+
+  private func loadOrCreateTuner(contexts: [Double]?) throws -> ParameterTuner {
+    if let state, FileManager.default.fileExists(atPath: state) {
+      do {
+        let tuner = try JSONDecoder().decode(ParameterTuner.self, from: Data(contentsOf: URL(fileURLWithPath: state)))
+        if tuner.strategy.isContextual && contexts == nil {
+          throw CLIFailure.badInput("\(state): the saved learner (\(tuner.strategy)) needs --context")
+        }
+        return tuner
+      } catch let failure as CLIFailure {
+        throw failure
+      } catch {
+        throw CLIFailure.badInput("\(state): not a saved learner: \(error)")
+      }
+    }
+    let values: ParameterGrid
+    do { values = try ParameterGrid(parsing: grid) } catch { throw CLIFailure.badInput("--grid \(grid): \(error)") }
+    let kind = learner ?? (contexts == nil ? .tsallis : .chebcb)
+    let strategy: ParameterTuner.Strategy
+    switch kind {
+    case .tsallis:
+      strategy = .tsallisINF
+    case .binned, .chebcb:
+      guard let contexts else { throw CLIFailure.badInput("--learner \(kind.rawValue) needs --context values") }
+      let range = try contextRangeValue(contexts)
+      strategy = kind == .binned ? .binnedTsallisINF(bins: 5, range: range) : .chebCB(features: 6, range: range)
+    }
+    do {
+      return try ParameterTuner(grid: values, strategy: strategy, cost: cost, seed: seed)
+    } catch {
+      throw CLIFailure.badInput("\(error)")
+    }
+  }
+
+  private func contextRangeValue(_ contexts: [Double]) throws -> ClosedRange<Double> {
+    if let contextRange {
+      let parts = contextRange.split(separator: ":").compactMap { Double($0) }
+      guard parts.count == 2, parts[0] < parts[1] else {
+        throw CLIFailure.badInput("--context-range \(contextRange) is not a:b with a < b")
+      }
+      return parts[0]...parts[1]
+    }
+    let low = contexts.min()!, high = contexts.max()!
+    return low < high ? low...high : (low - 0.5)...(high + 0.5)
+  }
+
+  /// Writes the learner to a temporary file and renames it into place.
+  private func save(_ tuner: ParameterTuner, to path: String) throws {
+    do {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      try encoder.encode(tuner).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw CLIFailure.badInput("\(path): cannot save the learner: \(error.localizedDescription)")
+    }
+  }
+}
+
+extension ParameterTuner.CostKind: ExpressibleByArgument {}
+
+/// One system's line in `solve sequence`.
+struct SequenceRow: Codable {
+  var index: Int
+  var matrix: String
+  var context: Double?
+  var omega: Double
+  var iterations: Int
+  var seconds: Double
+  var relativeResidual: Double
+  var reason: String
+
+  static let header = "    #  omega   iterations    seconds   rel.residual  context  matrix"
+
+  var text: String {
+    String(format: "%5d  %.4f %10d %10.5f %14.3e  ", index, omega, iterations, seconds, relativeResidual)
+      + (context.map { String(format: "%7.4f", $0) } ?? "      -") + "  " + matrix
+  }
+}
+
+/// The whole `solve sequence` run, for `--json`.
+struct SequenceSummary: Codable {
+  var method: String
+  var learner: String?
+  var grid: String?
+  var costKind: String?
+  var rounds: Int?
+  var systems: [SequenceRow]
+  var totalIterations: Int
+  var totalSeconds: Double
+
+  func json() -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try! encoder.encode(self), as: UTF8.self)
+  }
+}
