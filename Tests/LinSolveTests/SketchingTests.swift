@@ -241,6 +241,54 @@ struct SketchingTests {
     #expect(optimal.converged)
   }
 
+  @Test("Least-squares monitors: called at k = 0 and after every iteration (maxIterations = 1 ⇒ two calls)")
+  func leastSquaresMonitorContract() throws {
+    let (a, b) = try sketchTestProblem(rows: 400, columns: 10, condition: 1e2, seed: 7)
+    let one = StoppingCriterion(rtol: 1e-15, maxIterations: 1)
+    var calls: [Int] = []
+    let monitor: SolveMonitor = { k, _ in
+      calls.append(k)
+      return .continue
+    }
+    let results = [
+      try LSQR(stopping: one, tolerance: 1e-15).solve(a, b, monitor: monitor),
+      try LSMR(stopping: one, tolerance: 1e-15).solve(a, b, monitor: monitor),
+      try SketchPreconditionedLSQR(tolerance: 1e-15, stopping: one).solve(a, b, monitor: monitor),
+      try IterativeSketching(stopping: one).solve(a, b, monitor: monitor),
+    ]
+    #expect(calls == [0, 1, 0, 1, 0, 1, 0, 1])
+    for r in results { #expect(r.reason == .maxIterations && r.iterations == 1) }
+    // A monitor that stops at once cancels the solve before any iteration.
+    let cancelled = try LSQR().solve(a, b) { _, _ in .stop }
+    #expect(cancelled.reason == .cancelled && cancelled.iterations == 0)
+  }
+
+  @Test("LSQR/LSMR edge cases: b = 0, an underdetermined system (minimum-norm solution), bad input")
+  func leastSquaresEdgeCases() throws {
+    let (a, _) = try sketchTestProblem(rows: 50, columns: 8, condition: 10, seed: 8)
+    let zero = try LSQR().solve(a, [Double](repeating: 0, count: 50))
+    #expect(zero.converged && zero.iterations == 0 && zero.x.allSatisfy { $0 == 0 })
+    // Wide: A is 8×50 (the transpose); from x₀ = 0 LSQR/LSMR converge to x = Aᵀ(AAᵀ)⁻¹b.
+    let wide = try DenseMatrix(rows: 8, columns: 50, columnMajor: (0..<400).map { a[$0 / 8, $0 % 8] })
+    var rng = TestRandom(seed: 9)
+    let b = rng.vector(8)
+    let lsqr = try LSQR(stopping: StoppingCriterion(rtol: 1e-13), tolerance: 1e-14).solve(wide, b)
+    let lsmr = try LSMR(stopping: StoppingCriterion(rtol: 1e-13), tolerance: 1e-14).solve(wide, b)
+    #expect(lsqr.converged && lsmr.converged)
+    // The minimum-norm solution lies in the row space of the wide matrix, range(a): projecting
+    // x onto range(a) (least squares with a) gives x back.
+    for r in [lsqr, lsmr] {
+      #expect(r.relativeResidual < 1e-12)
+      let y = try dgelsSolution(a, r.x)
+      let back = a.applied(to: y)
+      #expect(sketchRelativeDifference(back, r.x) < 1e-10)
+    }
+    #expect(throws: LinSolveError.self) { _ = try LSQR(tolerance: 2).solve(a, [Double](repeating: 1, count: 50)) }
+    #expect(throws: LinSolveError.self) { _ = try LSQR().solve(a, [1, 2, 3]) }
+    #expect(throws: LinSolveError.self) { _ = try SketchPreconditionedLSQR().solve(wide, b) }
+    #expect(throws: LinSolveError.self) { _ = try IterativeSketching(oversampling: 0.5).solve(a, [Double](repeating: 1, count: 50)) }
+  }
+
   // MARK: Row-action methods
 
   @Test("Randomized Kaczmarz converges on a consistent tall system (CSR and dense agree)")

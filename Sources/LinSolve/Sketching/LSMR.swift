@@ -87,7 +87,7 @@ public struct LSMR: Sendable {
     let reason: StopReason = {
       if let stop = tracker.start(residualNorm: normr) { return stop }
       if zetabar == 0 { return .converged }  // x₀ already solves the normal equations
-      let consistentBase = max(stopping.rtol * bNorm, stopping.atol)
+      let consistentBase = tracker.threshold  // max(rtol·‖b‖, atol), or rtol·‖r₀‖ by the baseline
       while true {
         gk.step()
         let alpha = gk.alpha, beta = gk.beta

@@ -10,8 +10,9 @@
 ///   tests, computed from the recurrence's estimates of `‖r‖`, `‖Āᵀr‖`, `‖Ā‖_F` and `‖y‖`:
 ///   - least squares: `‖Āᵀr‖ / (‖Ā‖‖r‖) ≤ tolerance` (Blendenpik's test; SciPy's `atol`);
 ///   - consistent systems: `‖r‖ ≤ max(rtol·‖b‖, atol) + tolerance·‖Ā‖‖y‖` (SciPy's `btol`
-///     test, with ``StoppingCriterion/rtol`` as `btol`), so a system with an exact solution
-///     stops when its residual is small even though the ratio above need not be.
+///     test, with ``StoppingCriterion/rtol`` as `btol`; `rtol·‖r₀‖` with the
+///     ``StoppingCriterion/Baseline/initialResidual`` baseline), so a system with an exact
+///     solution stops when its residual is small even though the ratio above need not be.
 ///   With `R`, `‖Ā‖` and `‖Āᵀr‖` are those of `A R⁻¹`: the test is on the preconditioned
 ///   problem, as in Blendenpik. ``StoppingCriterion/maxIterations`` and the time limit apply.
 /// - **Right preconditioning**: the iteration runs on `A R⁻¹`, and `x = R⁻¹ y` is updated in
@@ -96,7 +97,7 @@ public struct LSQR: Sendable {
     let reason: StopReason = {
       if let stop = tracker.start(residualNorm: rnorm) { return stop }
       if gk.alpha * gk.beta == 0 { return .converged }  // x₀ already solves the normal equations
-      let consistentBase = max(stopping.rtol * bNorm, stopping.atol)
+      let consistentBase = tracker.threshold  // max(rtol·‖b‖, atol), or rtol·‖r₀‖ by the baseline
       while true {
         gk.step()
         let alpha = gk.alpha, beta = gk.beta

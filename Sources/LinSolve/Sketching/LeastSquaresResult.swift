@@ -77,6 +77,11 @@ public struct LeastSquaresResult: Sendable {
   /// Whether the solve met its tolerance.
   public var converged: Bool { reason.isConverged }
 
+  /// `‖b − A x‖ / ‖b‖` (or the absolute norm when `b = 0`).
+  public var relativeResidual: Double {
+    rhsNorm > 0 ? residualNorm / rhsNorm : residualNorm
+  }
+
   /// `‖Aᵀr‖ / (‖A‖‖r‖)` for a given `‖A‖` (e.g. `σ_max(A)` when known): the backward-error
   /// proxy of Meier, Nakatsukasa, Townsend & Webb (SIMAX 2024) and of the research digest.
   /// Returns 0 when `r = 0` (a consistent system solved exactly).

@@ -83,7 +83,9 @@ public struct RandomizedKaczmarz: Sendable {
     }
   }
 
-  /// Solves `A x = b` for a dense `A` (copied once to row-major order for row access).
+  /// Solves `A x = b` for a dense `A`. Kaczmarz reads rows, which are strided in a
+  /// column-major matrix, so `A` is first copied to row-major order: `m·n` more doubles and
+  /// about the time of one pass (0.12 s for 20000×500 here, against 0.05 s for the pass itself).
   public func solve(_ a: DenseMatrix, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil) throws -> SolveResult {
     let x = try validate(a, b, x0)
     guard Vector.allFinite(a.values) else { throw LinSolveError.nonFinite(what: "matrix A") }
@@ -103,6 +105,7 @@ public struct RandomizedKaczmarz: Sendable {
     if let checkInterval, checkInterval < 1 {
       throw LinSolveError.invalidParameter(name: "checkInterval", reason: "\(checkInterval) is not positive")
     }
+    try stagnation.validate()
     return try SolverInput.validate(a, b, x0: x0, stopping: stopping, square: false)
   }
 

@@ -1,32 +1,5 @@
 // Shared machinery of the row-action methods (randomized Kaczmarz, sketch-and-project):
-// row access for CSR and dense matrices, row sampling, the stagnation rule and the checked
-// stopping loop.
-
-/// When a row-action method declares ``StopReason/stagnation``: the residual, checked every
-/// pass, has stopped decreasing. That is what happens on an inconsistent system, where
-/// Kaczmarz-type methods converge only to a ball around the least-squares solution whose size
-/// is set by the residual (Needell 2010), and on a consistent one when progress per pass is
-/// below rounding.
-///
-/// The rule: stop when the smallest residual norm of the last ``checks`` checks is not below
-/// `(1 − relativeDecrease)` times the smallest one before them.
-public struct StagnationRule: Sendable, Equatable {
-  /// Consecutive checks (passes, by default) without enough progress; 0 disables the rule.
-  public var checks: Int
-  /// The relative decrease of the best residual that counts as progress.
-  public var relativeDecrease: Double
-
-  /// - Parameters:
-  ///   - checks: window length in residual checks (default 5).
-  ///   - relativeDecrease: required relative improvement over the window (default 1 %).
-  public init(checks: Int = 5, relativeDecrease: Double = 0.01) {
-    self.checks = checks
-    self.relativeDecrease = relativeDecrease
-  }
-
-  /// Never stop for stagnation.
-  public static let disabled = StagnationRule(checks: 0)
-}
+// row access for CSR and dense matrices, row sampling, and the checked stopping loop.
 
 /// The stopping logic of the row-action methods, where the residual is only known at checks
 /// (every `checkInterval` steps): converged, iteration cap, time limit, monitor, stagnation.
@@ -179,9 +152,19 @@ struct DenseRowView: RowView {
 
   /// Runs `body` with a row-major copy of `a`.
   static func with<T>(_ a: DenseMatrix, _ body: (DenseRowView) throws -> T) rethrows -> T {
-    var rowMajor = [Double](repeating: 0, count: a.rows * a.columns)
-    for j in 0..<a.columns {
-      for i in 0..<a.rows { rowMajor[i * a.columns + j] = a.values[i + j * a.rows] }
+    let m = a.rows, n = a.columns
+    var rowMajor = [Double](repeating: 0, count: m * n)
+    // Transposed in 64 × 64 tiles, so neither side is walked with a large stride for long.
+    rowMajor.withUnsafeMutableBufferPointer { out in
+      a.values.withUnsafeBufferPointer { v in
+        for i0 in stride(from: 0, to: m, by: 64) {
+          for j0 in stride(from: 0, to: n, by: 64) {
+            for i in i0..<min(i0 + 64, m) {
+              for j in j0..<min(j0 + 64, n) { out[i * n + j] = v[i + j * m] }
+            }
+          }
+        }
+      }
     }
     return try rowMajor.withUnsafeBufferPointer { v in
       try body(DenseRowView(rows: a.rows, columns: a.columns, values: v.baseAddress ?? UnsafePointer(bitPattern: 8)!))

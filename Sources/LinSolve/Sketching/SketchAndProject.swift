@@ -104,6 +104,7 @@ public struct SketchAndProject: Sendable {
     if let checkInterval, checkInterval < 1 {
       throw LinSolveError.invalidParameter(name: "checkInterval", reason: "\(checkInterval) is not positive")
     }
+    try stagnation.validate()
     let x = try SolverInput.validate(a, b, x0: x0, stopping: stopping, square: false)
     let pair = AdjointPair(a)
     switch sketch {

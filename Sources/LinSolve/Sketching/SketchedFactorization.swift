@@ -1,18 +1,3 @@
-/// A matrix that a ``SketchingOperator`` can compress: what the sketch-and-precondition
-/// solvers accept. ``DenseMatrix`` and ``SparseMatrix`` conform.
-public protocol SketchableMatrix: AdjointLinearOperator {
-  /// `S·A`, dense (`S.rows × columns`), computed deterministically (see ``SketchingOperator``).
-  func sketched(by s: SketchingOperator) -> DenseMatrix
-}
-
-extension DenseMatrix: SketchableMatrix {
-  public func sketched(by s: SketchingOperator) -> DenseMatrix { s.apply(to: self) }
-}
-
-extension SparseMatrix: SketchableMatrix {
-  public func sketched(by s: SketchingOperator) -> DenseMatrix { s.apply(to: self) }
-}
-
 /// The common first phase of the sketching least-squares solvers: `S·A = QR` and the
 /// sketch-and-solve solution `x₀ = R⁻¹Qᵀ(S·b)` (Rokhlin & Tygert 2008; Sarlós 2006).
 struct SketchedFactorization {
