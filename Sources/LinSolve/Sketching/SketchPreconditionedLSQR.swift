@@ -16,8 +16,10 @@
 /// about 40 iterations reach `10⁻¹⁴` at γ = 4 (research digest §3, §6). **The warm start
 /// matters**: from `x₀ = 0` the method is not backward stable for ill-conditioned `A` (Meier,
 /// Nakatsukasa, Townsend & Webb 2024) and loses about three digits of backward error at
-/// `κ = 10⁶` (digest §6: `‖Aᵀr‖/(‖A‖‖r‖) ≈ 10⁻⁸` cold vs `10⁻¹¹` warm). Even warm-started it
-/// is not always backward stable for `κ` near `1/u`; ``IterativeSketching`` is.
+/// `κ = 10⁶`: on the digest's 10⁵×1000 problem we measured `‖Aᵀr‖/(‖A‖‖r‖) = 1.2·10⁻⁹` cold
+/// (52 iterations) against `1.2·10⁻¹²` warm (42 iterations; `dgels`: `1.2·10⁻¹²`). Even
+/// warm-started it is not always backward stable for `κ` near `1/u`; ``IterativeSketching``
+/// is forward stable.
 ///
 /// The result reports the time of each phase in ``LeastSquaresResult/timings`` and an
 /// estimate of `κ(R) ≈ κ(A)` in ``LeastSquaresResult/sketchConditionEstimate``.
