@@ -13,6 +13,8 @@ struct SolveReport: Codable {
   var rtol: Double?
   var maxIterations: Int?
   var estimatedFactorBytes: Int?
+  /// Least squares: ‖Aᵀr‖/(‖A‖_F‖r‖).
+  var backwardError: Double?
   var reason = StopReason.converged.rawValue
   var converged = false
   var iterations = 0
@@ -84,7 +86,7 @@ struct SolveReport: Codable {
       "rhs        \(rhs)",
       "method     \(method)" + (preconditioner.map { " + \($0)" } ?? "") + (chosenBecause.map { "  (auto: \($0))" } ?? ""),
       "result     \(reason) after \(iterations) iteration\(iterations == 1 ? "" : "s")",
-      "residual   ‖b − Ax‖/‖b‖ = \(format(relativeResidual))",
+      "residual   ‖b − Ax‖/‖b‖ = \(format(relativeResidual))" + (backwardError.map { ", ‖Aᵀr‖/(‖A‖‖r‖) = \(format($0))" } ?? ""),
       "time       read \(format(readSeconds)) s, setup \(format(setupSeconds)) s, solve \(format(solveSeconds)) s",
     ]
     lines += notes.map { "note       \($0)" }

@@ -53,6 +53,9 @@ struct SolveSystem: ParsableCommand {
   @Option(help: "Write the residual history (iteration,residual) to this CSV file.")
   var history: String?
 
+  @OptionGroup(title: "Least squares, sketching and Nyström")
+  var sketchOptions: SketchOptions
+
   @Flag(help: "Print one line per iteration with the residual norm.")
   var monitor = false
 
@@ -72,6 +75,12 @@ struct SolveSystem: ParsableCommand {
     guard restart >= 1 else { throw ValidationError("--restart must be ≥ 1") }
     if let preconditioner, preconditioner != .none, !method.acceptsPreconditioner && method != .auto {
       throw ValidationError("--preconditioner does not apply to --method \(method.rawValue)")
+    }
+    if let rank = sketchOptions.rank, rank < 1 { throw ValidationError("--rank must be ≥ 1") }
+    if let shift = sketchOptions.shift, !(shift > 0) { throw ValidationError("--shift must be > 0") }
+    if let f = sketchOptions.sketchFactor, !(f >= 1) { throw ValidationError("--sketch-factor must be ≥ 1") }
+    if preconditioner == .nystrom && sketchOptions.shift == nil {
+      throw ValidationError("--preconditioner nystrom needs --shift μ (the matrix given is A + μI)")
     }
   }
 
@@ -94,7 +103,7 @@ struct SolveSystem: ParsableCommand {
       matrix: matrix, rhs: rhsName, method: method.rawValue, chosenBecause: chosenBecause,
       rows: a.rows, columns: a.columns, nonzeros: a.nonzeros, threads: Parallel.threads)
     report.readSeconds = readSeconds
-    if !method.isDirect {
+    if !method.isDirect && !method.isLeastSquares {
       report.preconditioner = preconditioner.rawValue
       report.rtol = rtol
       report.maxIterations = maxIterations
@@ -107,6 +116,14 @@ struct SolveSystem: ParsableCommand {
     do {
       if method.isDirect {
         result = try solveDirect(a, b, method: method, report: &report)
+      } else if method.isLeastSquares || method.isRowAction {
+        let solver = LeastSquaresSolver(method: method, options: sketchOptions, rtol: rtol,
+                                        maxIterations: self.maxIterations == 10_000 ? nil : self.maxIterations)
+        let (outcome, seconds) = try timed { try solver.solve(a, b, x0: start) }
+        report.solveSeconds = seconds - outcome.sketchSeconds - outcome.factorSeconds
+        report.setupSeconds = outcome.sketchSeconds + outcome.factorSeconds
+        report.backwardError = outcome.backwardError
+        result = outcome.result
       } else {
         result = try solveIterative(a, b, start: start, method: method, preconditioner: preconditioner,
                                     fallBack: self.method == .auto, report: &report)
@@ -142,8 +159,11 @@ struct SolveSystem: ParsableCommand {
   private func readSystem() throws -> (SparseMatrix, [Double], String, [Double]?) {
     let a: SparseMatrix
     do { a = try MatrixMarket.readMatrix(path: matrix) } catch { throw CLIFailure.wrap(error, file: matrix) }
-    guard a.rows == a.columns else {
-      throw CLIFailure.badInput("\(matrix): matrix is \(a.rows)×\(a.columns); solve needs a square matrix")
+    guard a.rows == a.columns || method == .auto || method.isLeastSquares || method.isRowAction else {
+      throw CLIFailure.badInput("\(matrix): matrix is \(a.rows)×\(a.columns); --method \(method.rawValue) needs a square matrix (least squares: lsqr, lsmr, sketch-lsqr, iterative-sketch, lapack)")
+    }
+    guard a.rows >= a.columns else {
+      throw CLIFailure.badInput("\(matrix): matrix is \(a.rows)×\(a.columns); wide (underdetermined) systems are not supported")
     }
     let start = try x0.map { try readVector($0, length: a.columns, what: "initial guess") }
     guard let rhs else {
@@ -207,6 +227,7 @@ struct SolveSystem: ParsableCommand {
   ) throws -> SolveResult {
     var factory = SolverFactory(
       method: method, preconditioner: preconditioner, omega: omega, restart: restart,
+      rank: sketchOptions.rank, shift: sketchOptions.shift, seed: sketchOptions.seed,
       stopping: StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit),
       recordHistory: history != nil, fallBackToJacobi: fallBack)
     let (m, setup) = try timed { try factory.makePreconditioner(for: a) }

@@ -6,6 +6,10 @@ struct SolverFactory {
   var preconditioner: PreconditionerKind
   var omega: Double
   var restart: Int
+  /// Nyström rank (nil: adaptive) and the shift μ the matrix includes.
+  var rank: Int? = nil
+  var shift: Double? = nil
+  var seed: UInt64 = 0
   var stopping: StoppingCriterion
   var recordHistory: Bool
   /// When IC(0) cannot be built, fall back to Jacobi (what `auto` does) instead of failing.
@@ -29,6 +33,12 @@ struct SolverFactory {
       return named(try IncompleteLU(a))
     case .cholesky:
       return named(try DirectPreconditioner(a))
+    case .nystrom:
+      guard let shift else { throw LinSolveError.invalidParameter(name: "shift", reason: "--preconditioner nystrom needs --shift μ (the matrix is A + μI)") }
+      let m = try NystromPreconditioner(shift: shift, rank: rank, seed: seed, matrixIncludesShift: true)
+      try m.setUp(for: a)
+      notes.append("Nyström rank \(m.rank), \(m.setUpMatvecs) products to set up")
+      return named(m)
     case .ic0:
       do {
         let ic = try IncompleteCholesky(a)
@@ -61,8 +71,8 @@ struct SolverFactory {
       return MINRES(stopping: stopping, preconditioner: m, recordHistory: recordHistory)
     case .bicgstab:
       return BiCGSTAB(stopping: stopping, preconditioner: m, recordHistory: recordHistory)
-    case .auto, .cholesky, .lu:
-      preconditionFailure("\(method) is not an iterative method")
+    case .auto, .cholesky, .lu, .lsqr, .lsmr, .lapack, .kaczmarz, .sketchLSQR, .iterativeSketch, .sketchProject:
+      preconditionFailure("\(method) is not a square iterative method")
     }
   }
 }

@@ -119,6 +119,10 @@ public struct IterativeSketching: Sendable {
     var tracker = ConvergenceTracker(criterion: stopping, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory)
     var ratio = Double.infinity
     let u = Double.ulpOfOne / 2
+    // Rounding floor: once the change is within 10³ of the threshold and has not shrunk for 3
+    // iterations, the iterate is as accurate as rounding allows (small m, where the change
+    // sits a few √m ulps above the threshold, would otherwise run to maxIterations).
+    var smallestChange = Double.infinity, stalls = 0
 
     let reason: StopReason = {
       if let stop = tracker.start(residualNorm: rNorm) { return stop }
@@ -141,6 +145,8 @@ public struct IterativeSketching: Sendable {
         ratio = threshold > 0 ? change / threshold : (change == 0 ? 0 : .infinity)
         let stop = tracker.step(residualNorm: rNorm)
         if change <= threshold { return .converged }
+        if change < smallestChange { smallestChange = change; stalls = 0 } else { stalls += 1 }
+        if stalls >= 3 && change <= 1e3 * threshold { return .converged }
         if let stop { return stop }
       }
     }()
