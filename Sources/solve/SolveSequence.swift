@@ -21,6 +21,15 @@ struct SolveSequence: ParsableCommand {
   enum SequenceMethod: String, ExpressibleByArgument, CaseIterable {
     case sor, ssor
     case ssorPCG = "ssor-pcg"
+    case cg, gmres
+  }
+
+  enum Order: String, ExpressibleByArgument, CaseIterable {
+    case given, greedy
+  }
+
+  enum RecyclePreconditioner: String, ExpressibleByArgument, CaseIterable {
+    case none, jacobi, ic0, ilu0
   }
 
   enum Learner: String, ExpressibleByArgument, CaseIterable {
@@ -37,8 +46,17 @@ struct SolveSequence: ParsableCommand {
   @Option(parsing: .upToNextOption, help: "Right-hand sides b_1 … b_T (one per matrix). Default: b = A·1.")
   var rhs: [String] = []
 
-  @Option(help: "Method: sor, ssor (stationary) or ssor-pcg (CG with an SSOR(ω) preconditioner).")
-  var method: SequenceMethod = .sor
+  @Option(help: "Method: sor, ssor, ssor-pcg (with --tune or --omega); cg, gmres (with --recycle). Default: sor, or cg with --recycle.")
+  var method: SequenceMethod?
+
+  @Option(help: "Carry a Krylov subspace of this dimension from system to system (deflated CG for cg, GCRO-DR(40, k) for gmres); 0 solves each independently.")
+  var recycle: Int?
+
+  @Option(help: "Order of the systems for --recycle: given, or greedy (nearest-neighbour chain by ‖A_i − A_j‖_F, as in SKR).")
+  var order: Order = .given
+
+  @Option(help: "Preconditioner for --recycle: none, jacobi, ic0 (cg) or ilu0 (gmres).")
+  var preconditioner: RecyclePreconditioner = .none
 
   @Option(help: "What to learn across the sequence (omega).")
   var tune: TuneTarget?
@@ -87,9 +105,21 @@ struct SolveSequence: ParsableCommand {
     if tune == nil && (learner != nil || state != nil) {
       throw ValidationError("--learner and --state need --tune omega")
     }
+    if let recycle {
+      guard recycle >= 0 else { throw ValidationError("--recycle must be ≥ 0") }
+      guard tune == nil else { throw ValidationError("--recycle and --tune cannot be combined") }
+      if let method, method != .cg && method != .gmres {
+        throw ValidationError("--recycle works with --method cg or gmres, not \(method.rawValue)")
+      }
+    } else if let method, method == .cg || method == .gmres {
+      throw ValidationError("--method \(method.rawValue) needs --recycle K (K = 0 for independent solves)")
+    } else if order != .given || preconditioner != .none {
+      throw ValidationError("--order and --preconditioner go with --recycle")
+    }
   }
 
   func run() throws {
+    if let recycle { return try runRecycling(dimension: recycle) }
     let contexts = try readContexts()
     var tuner = try tune == nil ? nil : loadOrCreateTuner(contexts: contexts)
     let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
@@ -127,7 +157,7 @@ struct SolveSequence: ParsableCommand {
     }
 
     let summary = SequenceSummary(
-      method: method.rawValue, learner: tuner.map { "\($0.strategy)" }, grid: tuner.map { "\($0.grid)" },
+      method: (self.method ?? .sor).rawValue, learner: tuner.map { "\($0.strategy)" }, grid: tuner.map { "\($0.grid)" },
       costKind: tuner?.costKind.rawValue, rounds: tuner?.rounds, systems: rows,
       totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalSeconds: rows.reduce(0) { $0 + $1.seconds })
     if json {
@@ -145,12 +175,81 @@ struct SolveSequence: ParsableCommand {
   // MARK: - Pieces
 
   private func solve(_ a: SparseMatrix, _ b: [Double], omega w: Double, stopping: StoppingCriterion) throws -> SolveResult {
-    switch method {
+    switch method ?? .sor {
     case .sor: return try SOR(omega: w, stopping: stopping).solve(a, b)
     case .ssor: return try SOR(omega: w, symmetric: true, stopping: stopping).solve(a, b)
     case .ssorPCG:
       let m = try SSORPreconditioner(a, omega: w)
       return try ConjugateGradient(stopping: stopping, preconditioner: m).solve(a, b)
+    case .cg, .gmres:
+      preconditionFailure("cg and gmres run through --recycle")
+    }
+  }
+
+  // MARK: - Recycling
+
+  /// Reads every system, orders them, and solves them with one recycling solver carrying its
+  /// subspace from each system to the next (``DeflatedCG`` or ``GCRODR``).
+  private func runRecycling(dimension k: Int) throws {
+    let method = self.method ?? .cg
+    var systems: [LinearSystem] = []
+    for (t, path) in matrices.enumerated() {
+      let a: SparseMatrix
+      do { a = try MatrixMarket.readMatrix(path: path) } catch { throw CLIFailure.wrap(error, file: path) }
+      guard a.rows == a.columns else { throw CLIFailure.badInput("\(path): matrix is \(a.rows)×\(a.columns), not square") }
+      if let first = systems.first, first.matrix.rows != a.rows {
+        throw CLIFailure.badInput("\(path): order \(a.rows) differs from \(matrices[0])'s \(first.matrix.rows)")
+      }
+      systems.append(LinearSystem(matrix: a, rhs: try rightHandSide(t, for: a), name: path))
+    }
+    let sequence = SystemSequence(systems)
+    let permutation = order == .greedy ? SystemOrdering.greedyNearestNeighbor(sequence) : Array(sequence.indices)
+    BLAS.threads = 1  // small dense work per cycle: keep OpenBLAS's threads off the sparse loops
+    let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
+    let m: (any Preconditioner)? = switch preconditioner {
+      case .none: nil
+      case .jacobi: JacobiPreconditioner()
+      case .ic0: IncompleteCholesky()
+      case .ilu0: IncompleteLU()
+    }
+    let solver: any RecyclingSolver = method == .gmres
+      ? GCRODR(stopping: stopping, restart: 40, recycleDimension: max(k, 1), preconditioner: m)
+      : DeflatedCG(stopping: stopping, recycleDimension: max(k, 1), ritzDirections: max(2 * k, 1), preconditioner: m)
+    solver.updatesSpace = k > 0
+
+    var rows: [RecycleRow] = []
+    if !json { print(RecycleRow.header) }
+    for (position, index) in permutation.enumerated() {
+      let s = sequence[index]
+      let result: SolveResult
+      do {
+        try m?.setUp(for: s.matrix)
+        if k == 0 { solver.reset() }
+        result = try solver.solve(s.matrix, s.rhs, x0: nil, operatorChanged: nil, monitor: nil)
+      } catch {
+        throw CLIFailure.wrap(error, file: s.name)
+      }
+      let row = RecycleRow(
+        position: position + 1, matrix: s.name ?? "", iterations: result.iterations, matvecs: result.matvecs,
+        seconds: result.seconds, relativeResidual: s.matrix.residualNorm(x: result.x, b: s.rhs) / Vector.norm(s.rhs),
+        reason: result.reason.rawValue)
+      rows.append(row)
+      if !json { print(row.text) }
+    }
+    let summary = RecycleSummary(
+      method: k == 0 ? method.rawValue : (method == .gmres ? "gcrodr(40,\(k))" : "deflated-cg(\(k))"),
+      preconditioner: preconditioner.rawValue, order: order.rawValue, systems: rows,
+      totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalMatvecs: rows.reduce(0) { $0 + $1.matvecs },
+      totalSeconds: rows.reduce(0) { $0 + $1.seconds })
+    if json {
+      print(summary.json())
+    } else {
+      print(String(format: "total      %d iterations, %d matvecs, %.4f s over %d systems (",
+                   summary.totalIterations, summary.totalMatvecs, summary.totalSeconds, rows.count) + summary.method + ")")
+    }
+    let failed = rows.filter { $0.reason != StopReason.converged.rawValue }
+    if let first = failed.first {
+      throw CLIFailure.notConverged("\(failed.count) of \(rows.count) systems did not converge (first: \(first.matrix), \(first.reason))")
     }
   }
 
@@ -260,6 +359,41 @@ struct SequenceRow: Codable {
   var text: String {
     String(format: "%5d  %.4f %10d %10.5f %14.3e  ", index, omega, iterations, seconds, relativeResidual)
       + (context.map { String(format: "%7.4f", $0) } ?? "      -") + "  " + matrix
+  }
+}
+
+/// One system's line in `solve sequence --recycle`.
+struct RecycleRow: Codable {
+  var position: Int
+  var matrix: String
+  var iterations: Int
+  var matvecs: Int
+  var seconds: Double
+  var relativeResidual: Double
+  var reason: String
+
+  static let header = "    #  iterations  matvecs    seconds   rel.residual  matrix"
+
+  var text: String {
+    String(format: "%5d %11d %8d %10.5f %14.3e  ", position, iterations, matvecs, seconds, relativeResidual) + matrix
+  }
+}
+
+/// The whole `solve sequence --recycle` run, for `--json`.
+struct RecycleSummary: Codable {
+  var method: String
+  var preconditioner: String
+  var order: String
+  var systems: [RecycleRow]
+  var totalIterations: Int
+  var totalMatvecs: Int
+  var totalSeconds: Double
+
+  func json() -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try! encoder.encode(self), as: UTF8.self)
   }
 }
 

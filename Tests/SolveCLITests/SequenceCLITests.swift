@@ -45,6 +45,30 @@ struct SequenceCLITests {
     #expect(saved?["rounds"] as? Int == 8)
   }
 
+  @Test("--recycle carries a subspace: fewer iterations than independent solves, all systems solved")
+  func recycle() throws {
+    func run(_ extra: [String]) throws -> [String: Any] {
+      let r = try CLI.run(["sequence"] + Self.files + extra + ["--json"])
+      #expect(r.status == 0, "\(extra): \(r.stderr)")
+      return try r.json()
+    }
+    let plain = try run(["--recycle", "0"])
+    let deflated = try run(["--recycle", "5"])
+    let gcrodr = try run(["--recycle", "5", "--method", "gmres", "--preconditioner", "ilu0"])
+    let greedy = try run(["--recycle", "5", "--order", "greedy"])
+    #expect((deflated["totalIterations"] as? Int ?? .max) < (plain["totalIterations"] as? Int ?? 0))
+    #expect(deflated["method"] as? String == "deflated-cg(5)")
+    #expect(gcrodr["method"] as? String == "gcrodr(40,5)")
+    for summary in [plain, deflated, gcrodr, greedy] {
+      let systems = try #require(summary["systems"] as? [[String: Any]])
+      #expect(systems.count == 8)
+      #expect(systems.allSatisfy { ($0["relativeResidual"] as? Double ?? 1) <= 1e-7 })
+    }
+    // The greedy order visits every system once.
+    let visited = try #require(greedy["systems"] as? [[String: Any]]).compactMap { $0["matrix"] as? String }
+    #expect(Set(visited) == Set(Self.files))
+  }
+
   @Test("Bad sequence input exits 2 with one line")
   func badInput() throws {
     let shortContexts = try CLI.file("c.txt", "0.1\n0.2\n")
@@ -57,6 +81,12 @@ struct SequenceCLITests {
     #expect(badState.stderr.contains("not a saved learner"))
     let binnedNoContext = try CLI.run(["sequence"] + Self.files + ["--tune", "omega", "--learner", "binned"])
     #expect(binnedNoContext.status == 2)
-    for run in [wrongCount, badState, binnedNoContext] { #expect(run.stderr.split(separator: "\n").count == 1) }
+    let cgWithoutRecycle = try CLI.run(["sequence"] + Self.files + ["--method", "cg"])
+    #expect(cgWithoutRecycle.status == 2)
+    let tuneAndRecycle = try CLI.run(["sequence"] + Self.files + ["--tune", "omega", "--recycle", "4"])
+    #expect(tuneAndRecycle.status == 2)
+    for run in [wrongCount, badState, binnedNoContext, cgWithoutRecycle, tuneAndRecycle] {
+      #expect(run.stderr.split(separator: "\n").count == 1)
+    }
   }
 }

@@ -11,7 +11,7 @@ public enum Parallel {
   private static let threadCount = Atomic<Int>(min(2, max(1, System.coreCount)))
 
   /// Threads used by LinSolve's own kernels (default: the number of cores, at most 2 on the
-  /// reference machine). OpenBLAS keeps its own setting; see ``BLAS/threads``.
+  /// reference machine). OpenBLAS keeps its own setting: ``BLAS/threads``.
   public static var threads: Int {
     get { threadCount.load(ordering: .relaxed) }
     set { threadCount.store(max(1, newValue), ordering: .relaxed) }
