@@ -79,7 +79,8 @@ fuzz: .build-fuzz/mmfuzz
 	  -artifact_prefix=.build-fuzz/crashes/ .build-fuzz/corpus Fuzz/corpus Tests/LinSolveTests/FuzzRegressions
 
 test-asan: deps
-	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.lsan-suppressions:print_suppressions=0 \
+	  $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
