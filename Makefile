@@ -87,3 +87,5 @@ test-tsan: deps
 
 clean:
 	rm -rf .build results
+
+include Benchmarks/bench.mk

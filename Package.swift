@@ -45,6 +45,12 @@ let package = Package(
       path: "Examples/Experiments",
       exclude: ["plot_poisson.py"]),
 
+    // MARK: - Benchmarks (make bench, make bench-quick; peers and runner in Benchmarks/)
+    .executableTarget(
+      name: "linsolve-bench",
+      dependencies: ["LinSolve"],
+      path: "Benchmarks/Swift"),
+
     // MARK: - Tests
     .testTarget(name: "LinSolveTests", dependencies: ["LinSolve"], exclude: ["FuzzRegressions"]),
     .testTarget(name: "SolveCLITests", dependencies: ["solve", "LinSolve"]),

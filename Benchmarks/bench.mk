@@ -1,0 +1,65 @@
+# Benchmarks: LinSolve against hand-written C, Eigen, SciPy and CHOLMOD from C, side by side.
+# Included at the end of the top-level Makefile (uses its SWIFT, RELEASE_BIN, SUDO and deps).
+#   make bench-quick   small sizes, well under a minute once built (development)
+#   make bench         the full table (2-D N = 256, 512, 1024; 3-D N = 64, 100); ~30-40 minutes
+# Both write results/bench.csv, results/bench.md (also printed) and results/bench.svg.
+# See Benchmarks/README.md.
+
+BENCH_BUILD        := .build-bench-peers
+BENCH_CC           ?= gcc
+BENCH_CXX          ?= g++
+BENCH_CFLAGS       ?= -O3 -march=native -fopenmp
+BENCH_DEB_PACKAGES := libeigen3-dev
+BENCH_EIGEN_INC    ?= /usr/include/eigen3
+BENCH_PEERS        := $(BENCH_BUILD)/cg_bench $(BENCH_BUILD)/stream_bench \
+                      $(BENCH_BUILD)/cholmod_bench $(BENCH_BUILD)/eigen_bench
+BENCH_COMMON       := Benchmarks/c/bench_common.h
+
+.PHONY: bench bench-quick bench-deps bench-build bench-swift bench-peers bench-clean
+
+## Eigen (Debian) and SciPy + matplotlib (pip), each installed only when missing.
+bench-deps: deps
+	@missing=""; \
+	for p in $(BENCH_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+	fi
+	@python3 -c "import scipy, matplotlib" 2>/dev/null || python3 -m pip install --quiet scipy matplotlib
+
+## LinSolve's side: the linsolve-bench executable (Benchmarks/Swift), release build.
+bench-swift: deps
+	$(SWIFT) build -c release --product linsolve-bench
+
+## The C and C++ peers (gcc/g++ -O3 -march=native -fopenmp), into $(BENCH_BUILD)/.
+bench-peers: $(BENCH_PEERS)
+
+$(BENCH_BUILD)/cg_bench: Benchmarks/c/cg.c $(BENCH_COMMON)
+	@mkdir -p $(BENCH_BUILD)
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $< -lm
+
+$(BENCH_BUILD)/stream_bench: Benchmarks/c/stream.c $(BENCH_COMMON)
+	@mkdir -p $(BENCH_BUILD)
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BENCH_BUILD)/cholmod_bench: Benchmarks/c/cholmod_bench.c $(BENCH_COMMON) | deps
+	@mkdir -p $(BENCH_BUILD)
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $< -lcholmod -lsuitesparseconfig -lm
+
+$(BENCH_BUILD)/eigen_bench: Benchmarks/eigen/eigen_cg.cpp $(BENCH_COMMON) | bench-deps
+	@mkdir -p $(BENCH_BUILD)
+	$(BENCH_CXX) $(BENCH_CFLAGS) -DNDEBUG -w -I$(BENCH_EIGEN_INC) -o $@ $<
+
+bench-build: bench-deps bench-swift bench-peers
+
+bench: bench-build
+	python3 Benchmarks/run.py --mode full --peers $(BENCH_BUILD) \
+	  --swift $(RELEASE_BIN)/linsolve-bench --out results
+
+bench-quick: bench-build
+	python3 Benchmarks/run.py --mode quick --peers $(BENCH_BUILD) \
+	  --swift $(RELEASE_BIN)/linsolve-bench --out results
+
+## Removes the peers' build directory (results/ goes with `make clean`).
+bench-clean:
+	rm -rf $(BENCH_BUILD)
