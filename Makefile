@@ -6,7 +6,7 @@ DEB_PACKAGES := libopenblas-dev liblapacke-dev libsuitesparse-dev
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps plot-deps build test demo experiments-build poisson sequence fuzz test-asan test-tsan clean help
+.PHONY: all deps plot-deps build test demo experiments-build poisson sequence sketch fuzz test-asan test-tsan clean help
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make test-asan / make test-tsan   the test suite under AddressSanitizer / ThreadSanitizer"
 	@echo "make poisson iterations/time of every method on 2-D and 3-D Poisson; CSV + SVG in results/"
 	@echo "make sequence  Learning to Relax: bandit-tuned ω for SOR and SSOR-PCG over sequences of systems; CSV + SVG in results/"
+	@echo "make sketch  randomized sketching: tall least squares vs dgels, stability, Kaczmarz vs Krylov, KKT, Nyström PCG; CSV + SVG in results/"
 
 ## Install the system libraries when dpkg does not list them (fresh machines, CI).
 deps:
@@ -62,6 +63,11 @@ experiments-build: deps
 poisson: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments poisson
 	python3 Examples/Experiments/plot_poisson.py results
+
+## Randomized sketching (about 8 minutes on 2 cores; the full grid: .build/release/experiments sketch --full).
+sketch: experiments-build plot-deps
+	$(RELEASE_BIN)/experiments sketch
+	python3 Examples/Experiments/plot_sketch.py results
 
 ## Learning to Relax (Khodak et al., ICLR 2024): shifted Laplacian (SOR), heat equation and larger
 ## SSOR-PCG sequences (heavier settings: .build/release/experiments sequence --large, --help).

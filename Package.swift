@@ -43,7 +43,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/Experiments",
-      exclude: ["plot_poisson.py", "plot_sequence.py"]),
+      exclude: ["plot_poisson.py", "plot_sequence.py", "plot_sketch.py"]),
 
     // MARK: - Benchmarks (make bench, make bench-quick; peers and runner in Benchmarks/)
     .executableTarget(
