@@ -47,6 +47,12 @@ final class ProgressReporter {
 
   /// Installs a SIGINT handler that asks the running solve to stop (a second Ctrl-C exits).
   static func installInterruptHandler() {
+    // A process started from a thread that blocks SIGINT (a test runner's worker, some job
+    // launchers) inherits the blocked mask across exec: unblock it, or Ctrl-C would never arrive.
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    sigaddset(&mask, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     signal(SIGINT) { _ in
       if ProgressReporter.interrupted { _exit(130) }
       ProgressReporter.interrupted = true

@@ -100,9 +100,29 @@ struct AdversarialCLITests {
     #expect(try String(contentsOfFile: out, encoding: .utf8).hasPrefix("%%MatrixMarket"))
   }
 
+  @Test("Ctrl-C stops a long solve cleanly, writes the iterate and says at which iteration")
+  func interrupt() throws {
+    let out = try CLI.temporaryDirectory().appendingPathComponent("x.mtx").path
+    let process = Process()
+    process.executableURL = try CLI.executable()
+    process.arguments = [CLI.data("poisson2d_32.mtx"), CLI.data("rhs_poisson2d_32.mtx"), "--method", "sor", "--max-iterations", "100000000",
+                         "--rtol", "1e-300", "--atol", "1e-300", "--output", out]
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = Pipe()
+    try process.run()
+    Thread.sleep(forTimeInterval: 0.5)
+    process.interrupt()  // SIGINT, as Ctrl-C
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1, "\(stderr)")
+    #expect(stderr.contains("interrupted at iteration"), "\(stderr)")
+    #expect(FileManager.default.fileExists(atPath: out))
+  }
+
   @Test("--time-limit stops a long solve with reason timeLimit, exit 1")
   func timeLimit() throws {
-    let run = try CLI.run([CLI.data("poisson2d_32.mtx"), "--method", "sor", "--max-iterations", "100000000",
+    let run = try CLI.run([CLI.data("poisson2d_32.mtx"), CLI.data("rhs_poisson2d_32.mtx"), "--method", "sor", "--max-iterations", "100000000",
                            "--rtol", "1e-300", "--atol", "1e-300", "--time-limit", "0.3", "--json"])
     #expect(run.status == 1)
     #expect(try run.json()["reason"] as? String == "timeLimit")
