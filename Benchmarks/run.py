@@ -558,7 +558,8 @@ def markdown(rows, records, meta, mode):
                   key=lambda r: ({"2d": 0, "3d": 1}.get(r["problem"], 2), r["N"], -r["config_threads"], r["method"]))
     if kern:
         L.append("## LinSolve kernels alone (where a CG iteration's time goes)\n")
-        L.append("Public kernels timed one at a time (median of 50 calls). `dispatch-*` is `Parallel.sum` / "
+        L.append("Public kernels timed one at a time (median of 50 calls; caches flushed before each call when "
+                 "matrix + 4 vectors exceed the last-level cache, as in a CG solve). `dispatch-*` is `Parallel.sum` / "
                  "`Parallel.forEachChunk` with an empty body: the cost of splitting one loop across threads. "
                  "A CG iteration is one fused SpMV + pᵀq, one fused x/r update + rᵀr and one xpby. "
                  "`split-row-sum` runs a loop as long as the SpMV's through `Parallel.forEachChunk` and records "

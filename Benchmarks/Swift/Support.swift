@@ -126,3 +126,22 @@ func printError(_ message: String) {
   var line = Array((message + "\n").utf8)
   _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
+
+/// The last-level cache size from sysfs (`/sys/devices/system/cpu/cpu0/cache/index3/size`,
+/// e.g. `32768K`); 32 MiB when it cannot be read. (glibc's `_SC_LEVEL3_CACHE_SIZE` reports
+/// 320 MiB on the reference VM.)
+func lastLevelCacheBytes() -> Int {
+  let fd = open("/sys/devices/system/cpu/cpu0/cache/index3/size", O_RDONLY)
+  guard fd >= 0 else { return 32 << 20 }
+  defer { close(fd) }
+  var buffer = [UInt8](repeating: 0, count: 64)
+  let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+  guard count > 0 else { return 32 << 20 }
+  var text = String(decoding: buffer[0..<count], as: UTF8.self)
+  while let last = text.last, last == "\n" || last == " " { text.removeLast() }
+  var scale = 1
+  if text.hasSuffix("K") { scale = 1 << 10; text.removeLast() }
+  else if text.hasSuffix("M") { scale = 1 << 20; text.removeLast() }
+  guard let value = Int(text), value > 0 else { return 32 << 20 }
+  return value * scale
+}
