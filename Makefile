@@ -6,7 +6,7 @@ DEB_PACKAGES := libopenblas-dev liblapacke-dev libsuitesparse-dev
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps plot-deps build test demo experiments-build poisson sequence sketch fuzz test-asan test-tsan clean help
+.PHONY: all deps plot-deps build test demo experiments-build poisson recycle sequence sketch fuzz test-asan test-tsan clean help
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make fuzz    fuzz the Matrix Market reader for FUZZ_SECONDS (60) seconds"
 	@echo "make test-asan / make test-tsan   the test suite under AddressSanitizer / ThreadSanitizer"
 	@echo "make poisson iterations/time of every method on 2-D and 3-D Poisson; CSV + SVG in results/"
+	@echo "make recycle Krylov recycling (deflated CG, GCRO-DR, Fischer) vs PCG/GMRES/Cholesky on Darcy sequences; CSV + SVG in results/"
 	@echo "make sequence  Learning to Relax: bandit-tuned ω for SOR and SSOR-PCG over sequences of systems; CSV + SVG in results/"
 	@echo "make sketch  randomized sketching: tall least squares vs dgels, stability, Kaczmarz vs Krylov, KKT, Nyström PCG; CSV + SVG in results/"
 
@@ -63,6 +64,12 @@ experiments-build: deps
 poisson: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments poisson
 	python3 Examples/Experiments/plot_poisson.py results
+
+## Krylov recycling on Darcy sequences (SKR, ICLR 2024, and the baselines it omits); heavier settings:
+## .build/release/experiments recycle --help (--grid 200, --steps 100, --all-strategies, --gmres-systems 0).
+recycle: experiments-build plot-deps
+	$(RELEASE_BIN)/experiments recycle
+	python3 Examples/Experiments/plot_recycle.py results
 
 ## Randomized sketching (about 8 minutes on 2 cores; the full grid: .build/release/experiments sketch --full).
 sketch: experiments-build plot-deps

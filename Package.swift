@@ -43,7 +43,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/Experiments",
-      exclude: ["plot_poisson.py", "plot_sequence.py", "plot_sketch.py"]),
+      exclude: ["plot_poisson.py", "plot_sequence.py", "plot_sketch.py", "plot_recycle.py"]),
 
     // MARK: - Benchmarks (make bench, make bench-quick; peers and runner in Benchmarks/)
     .executableTarget(

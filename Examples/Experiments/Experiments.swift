@@ -9,7 +9,7 @@ struct Experiments: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "experiments",
     abstract: "Run LinSolve's experiments and write CSV results under results/.",
-    subcommands: [PoissonExperiment.self, SequenceExperiment.self, SketchExperiment.self])
+    subcommands: [PoissonExperiment.self, SequenceExperiment.self, SketchExperiment.self, RecycleExperiment.self])
 }
 
 /// Writes rows to a CSV file (creating the folder), atomically.
