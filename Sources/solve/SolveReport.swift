@@ -57,13 +57,7 @@ struct SolveReport: Codable {
     seconds = setupSeconds + solveSeconds
   }
 
-  func json() -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try! encoder.encode(self), as: UTF8.self)
-  }
+  func json() -> String { jsonLine(self) }
 
   /// The resolved configuration (`--view`).
   func view() -> String {
@@ -95,4 +89,13 @@ struct SolveReport: Codable {
   }
 
   private func format(_ x: Double) -> String { String(format: "%.3g", x) }
+}
+
+/// One-line JSON with sorted keys; NaN and ±Inf (a diverged solve) become strings.
+func jsonLine(_ value: some Encodable) -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  encoder.nonConformingFloatEncodingStrategy = .convertToString(
+    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+  return String(decoding: try! encoder.encode(value), as: UTF8.self)
 }

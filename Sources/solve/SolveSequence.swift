@@ -389,12 +389,7 @@ struct RecycleSummary: Codable {
   var totalMatvecs: Int
   var totalSeconds: Double
 
-  func json() -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try! encoder.encode(self), as: UTF8.self)
-  }
+  func json() -> String { jsonLine(self) }
 }
 
 /// The whole `solve sequence` run, for `--json`.
@@ -408,10 +403,5 @@ struct SequenceSummary: Codable {
   var totalIterations: Int
   var totalSeconds: Double
 
-  func json() -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try! encoder.encode(self), as: UTF8.self)
-  }
+  func json() -> String { jsonLine(self) }
 }
