@@ -108,23 +108,6 @@ public final class CholeskyFactorization: LinearOperator, Sendable {
     set { state.withLock { $0.memoryLimitBytes = newValue } }
   }
 
-  /// Solves `A·x = b` with the current factorization.
-  ///
-  /// - Throws: ``LinSolveError/dimensionMismatch(expected:actual:what:)`` when `b` does not have
-  ///   ``rows`` entries; ``LinSolveError/invalidParameter(name:reason:)`` (name
-  ///   `"factorization"`) when no factorization has succeeded.
-  public func solve(_ b: [Double]) throws -> [Double] {
-    try state.withLock { (s: inout CholmodState) throws(LinSolveError) -> [Double] in
-      guard s.isFactorized else { throw SuiteSparseSupport.notFactorized }
-      try SuiteSparseSupport.checkSolveSizes(n: s.n, b: b.count, x: s.n)
-      var x = [Double](repeating: 0, count: s.n)
-      try b.withUnsafeBufferPointer { (bp) throws(LinSolveError) in
-        try x.withUnsafeMutableBufferPointer { (xp) throws(LinSolveError) in try s.solve(bp, into: xp) }
-      }
-      return x
-    }
-  }
-
   /// Solves `A·x = b` into `x` (`cholmod_solve2`). After the first solve of a given size it
   /// allocates nothing: CHOLMOD's solution and workspace blocks are kept and reused.
   /// `b` and `x` must not overlap.

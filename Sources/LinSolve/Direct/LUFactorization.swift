@@ -64,23 +64,6 @@ public final class LUFactorization: LinearOperator, Sendable {
     try state.withLock { (s: inout UmfpackState) throws(LinSolveError) in try s.factorize(A) }
   }
 
-  /// Solves `A·x = b` with the current factorization (with UMFPACK's iterative refinement).
-  ///
-  /// - Throws: ``LinSolveError/dimensionMismatch(expected:actual:what:)`` when `b` does not have
-  ///   ``rows`` entries; ``LinSolveError/invalidParameter(name:reason:)`` (name
-  ///   `"factorization"`) when no factorization has succeeded.
-  public func solve(_ b: [Double]) throws -> [Double] {
-    try state.withLock { (s: inout UmfpackState) throws(LinSolveError) -> [Double] in
-      guard s.isFactorized else { throw SuiteSparseSupport.notFactorized }
-      try SuiteSparseSupport.checkSolveSizes(n: s.n, b: b.count, x: s.n)
-      var x = [Double](repeating: 0, count: s.n)
-      try b.withUnsafeBufferPointer { (bp) throws(LinSolveError) in
-        try x.withUnsafeMutableBufferPointer { (xp) throws(LinSolveError) in try s.solve(bp, into: xp) }
-      }
-      return x
-    }
-  }
-
   /// Solves `A·x = b` into `x` (`umfpack_di_wsolve` with workspace kept between calls: no
   /// allocation per solve). `b` and `x` must not overlap.
   ///
