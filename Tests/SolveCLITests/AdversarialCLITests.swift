@@ -106,13 +106,21 @@ struct AdversarialCLITests {
     let process = Process()
     process.executableURL = try CLI.executable()
     process.arguments = [CLI.data("poisson2d_32.mtx"), CLI.data("rhs_poisson2d_32.mtx"), "--method", "sor", "--max-iterations", "100000000",
-                         "--rtol", "1e-300", "--atol", "1e-300", "--output", out]
-    let err = Pipe()
+                         "--rtol", "1e-300", "--atol", "1e-300", "--output", out, "--monitor"]
+    let err = Pipe(), output = Pipe()
     process.standardError = err
-    process.standardOutput = Pipe()
+    process.standardOutput = output
     try process.run()
-    Thread.sleep(forTimeInterval: 0.5)
+    // Interrupt only once the solve is iterating (its handler is installed by then): a fixed
+    // sleep could fire during a cold start and kill the process before the handler exists.
+    var seen = Data()
+    while !String(decoding: seen, as: UTF8.self).contains("residual norm") {
+      let chunk = output.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      seen.append(chunk)
+    }
     process.interrupt()  // SIGINT, as Ctrl-C
+    _ = output.fileHandleForReading.readDataToEndOfFile()
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     #expect(process.terminationStatus == 1, "\(stderr)")
