@@ -79,3 +79,47 @@ extension ThreadingTests {
     #expect(SketchingOperator(rows: d, columns: m, seed: 9).sparseMatrix() == pattern1)
   }
 }
+
+// MARK: - The worker pool behind Parallel
+
+extension ThreadingTests {
+  @Test("Parallel.run runs every chunk exactly once, loop after loop, for 2 to 32 chunks")
+  func everyChunkOnce() {
+    let saved = Parallel.threads
+    defer { Parallel.threads = saved }
+    Parallel.threads = 4
+    for chunks in [2, 3, 4, 7, 32] {
+      let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
+      defer { counts.deallocate() }
+      counts.initialize(repeating: 0)
+      let loops = 2_000
+      for _ in 0..<loops { Parallel.run(chunks) { c in counts[c] += 1 } }
+      #expect(counts.allSatisfy { $0 == loops }, "chunks = \(chunks)")
+    }
+  }
+
+  @Test("A loop inside a chunk, and loops from several threads at once, run all their chunks")
+  func nestedAndConcurrentLoops() async {
+    let saved = Parallel.threads
+    defer { Parallel.threads = saved }
+    Parallel.threads = 2
+    let x = (0..<200_000).map { Double($0 % 97) - 48.5 }
+    let expected = x.withUnsafeBufferPointer { Vector.dot($0, $0) }
+    // Nested: the inner loops run on whichever thread runs the outer chunk.
+    let inner = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)
+    defer { inner.deallocate() }
+    Parallel.run(2) { c in inner[c] = x.withUnsafeBufferPointer { Vector.dot($0, $0) } }
+    #expect(inner[0] == expected && inner[1] == expected)
+    // Concurrent: one caller gets the pool, the others run their chunks alone; the chunks,
+    // and so the sums, are the same either way.
+    let sums = await withTaskGroup(of: [Double].self) { group in
+      for _ in 0..<4 {
+        group.addTask { (0..<200).map { _ in x.withUnsafeBufferPointer { Vector.dot($0, $0) } } }
+      }
+      var all: [Double] = []
+      for await s in group { all += s }
+      return all
+    }
+    #expect(sums.count == 800 && sums.allSatisfy { $0 == expected })
+  }
+}

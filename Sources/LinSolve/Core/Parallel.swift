@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// How LinSolve splits its kernels (SpMV, dot products, vector updates) across cores.
@@ -11,10 +10,10 @@ public enum Parallel {
   private static let threadCount = Atomic<Int>(min(2, max(1, System.coreCount)))
 
   /// Threads used by LinSolve's own kernels (default: the number of cores, at most 2 on the
-  /// reference machine). OpenBLAS keeps its own setting: ``BLAS/threads``.
+  /// reference machine; settable from 1 to 32). OpenBLAS keeps its own setting: ``BLAS/threads``.
   public static var threads: Int {
     get { threadCount.load(ordering: .relaxed) }
-    set { threadCount.store(max(1, newValue), ordering: .relaxed) }
+    set { threadCount.store(min(WorkerPool.maxChunks, max(1, newValue)), ordering: .relaxed) }
   }
 
   /// Loops shorter than this many elements per thread run on one thread.
@@ -43,12 +42,15 @@ public enum Parallel {
       body(0..<count)
       return
     }
-    withoutActuallyEscaping(body) { body in
-      let box = UncheckedSendable(body)
-      DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        box.value(chunk(c, of: chunks, count: count))
-      }
-    }
+    run(chunks) { c in body(chunk(c, of: chunks, count: count)) }
+  }
+
+  /// Runs `body(c)` for each `c` in `0..<chunks` on the caller and LinSolve's worker threads
+  /// (at most ``threads`` at once). Which thread runs a chunk depends on timing, so `body` must
+  /// make each chunk's result independent of the others (write disjoint memory, combine
+  /// per-chunk results afterwards in chunk order).
+  public static func run(_ chunks: Int, _ body: (Int) -> Void) {
+    WorkerPool.shared.run(chunks, workers: threads - 1, body)
   }
 
   /// Sums `body(range)` over chunks of `0..<count`, in a fixed order (deterministic).
@@ -57,13 +59,7 @@ public enum Parallel {
     let chunks = chunkCount(count)
     if chunks == 1 { return body(0..<count) }
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partial in
-      let out = UncheckedSendable(partial)
-      withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-          out.value[c] = box.value(chunk(c, of: chunks, count: count))
-        }
-      }
+      run(chunks) { c in partial[c] = body(chunk(c, of: chunks, count: count)) }
       var s = 0.0
       for c in 0..<chunks { s += partial[c] }
       return s

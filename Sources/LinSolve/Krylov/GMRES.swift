@@ -264,14 +264,8 @@ enum KrylovKernels {
     let chunks = Parallel.chunkCount(count)
     if chunks == 1 { return body(0..<count) }
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * chunks) { partial in
-      let out = UncheckedSendable(partial)
-      withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-          let (s, t) = box.value(Parallel.chunk(c, of: chunks, count: count))
-          out.value[2 * c] = s
-          out.value[2 * c + 1] = t
-        }
+      Parallel.run(chunks) { c in
+        (partial[2 * c], partial[2 * c + 1]) = body(Parallel.chunk(c, of: chunks, count: count))
       }
       var s = 0.0, t = 0.0
       for c in 0..<chunks {

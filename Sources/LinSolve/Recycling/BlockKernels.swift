@@ -27,13 +27,10 @@ enum BlockKernels {
       return
     }
     withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks * k) { partial in
-      let out = UncheckedSendable(partial.baseAddress!)
-      let shared = UncheckedSendable((a, x))
-      DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        let target = out.value + c * k
+      Parallel.run(chunks) { c in
+        let target = partial.baseAddress! + c * k
         target.update(repeating: 0, count: k)
-        accumulateTransposed(
-          shared.value.0, ld: ld, range: Parallel.chunk(c, of: chunks, count: n), cols: k, shared.value.1, into: target)
+        accumulateTransposed(a, ld: ld, range: Parallel.chunk(c, of: chunks, count: n), cols: k, x, into: target)
       }
       // Fixed summation order: results do not depend on timing.
       for j in 0..<k {

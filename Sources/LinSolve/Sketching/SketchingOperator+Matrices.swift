@@ -191,10 +191,7 @@ enum SketchThreads {
       body(0)
       return
     }
-    withoutActuallyEscaping(body) { body in
-      let box = UncheckedSendable(body)
-      DispatchQueue.concurrentPerform(iterations: workers) { w in box.value(w) }
-    }
+    Parallel.run(workers, body)
   }
 }
 
