@@ -461,6 +461,22 @@ struct PreconditionedCGTests {
     }
   }
 
+  @Test("applyAndDot gives the z of apply and rᵀz (fused in Jacobi and IC(0), threaded sizes too)")
+  func applyAndDot() throws {
+    for a in [jumpDiffusion(20), Diffusion.matrix2D(300) { x, _ in 1 + x }] {  // n = 400 and 90,000
+      var rng = TestRandom(seed: 55)
+      let r = rng.vector(a.rows)
+      for m in try Self.all(a) {
+        let z = m.applied(to: r)
+        var fused = [Double](repeating: .nan, count: r.count)
+        let rz = r.withUnsafeBufferPointer { rp in fused.withUnsafeMutableBufferPointer { m.applyAndDot(rp, into: $0) } }
+        #expect(fused == z, "\(m.name)")
+        let dot = Vector.dot(r, z)
+        #expect(abs(rz - dot) <= 1e-12 * abs(dot), "\(m.name): \(rz) vs \(dot)")
+      }
+    }
+  }
+
   @Test("ILU(0) and IC(0) agree on a symmetric M-matrix")
   func iluEqualsIC() throws {
     let a = jumpDiffusion(9)

@@ -65,6 +65,23 @@ public enum Parallel {
       return s
     }
   }
+
+  /// Two sums of `body(range)` over chunks of `0..<count`, in a fixed order (deterministic):
+  /// for passes that accumulate two reductions at once (e.g. `rᵀr` and `rᵀz`).
+  @inlinable
+  public static func sum2(_ count: Int, _ body: (Range<Int>) -> (Double, Double)) -> (Double, Double) {
+    let chunks = chunkCount(count)
+    if chunks == 1 { return body(0..<count) }
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * chunks) { partial in
+      run(chunks) { c in (partial[2 * c], partial[2 * c + 1]) = body(chunk(c, of: chunks, count: count)) }
+      var s = 0.0, t = 0.0
+      for c in 0..<chunks {
+        s += partial[2 * c]
+        t += partial[2 * c + 1]
+      }
+      return (s, t)
+    }
+  }
 }
 
 /// Wraps a value that is safe to share across the threads of one ``Parallel`` loop because

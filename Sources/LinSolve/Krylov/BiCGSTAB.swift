@@ -167,7 +167,7 @@ public struct BiCGSTAB: IterativeSolver {
     guard let pp = pHat.baseAddress, let sp = sHat.baseAddress, let tp = t.baseAddress,
       let hp = rHat.baseAddress, let xp = x.baseAddress, let rp = r.baseAddress
     else { return (0, 0) }
-    let sums = KrylovKernels.sum2(r.count) { range in
+    let sums = Parallel.sum2(r.count) { range in
       var rr = 0.0, rho = 0.0
       for i in range {
         xp[i] += alpha * pp[i] + omega * sp[i]  // ŝ read before r (= s) is overwritten
@@ -200,7 +200,7 @@ extension SparseMatrix {
             qp.update(repeating: 0, count: rows)
             return (0, 0)
           }
-          let sums = KrylovKernels.sum2(rows) { range in
+          let sums = Parallel.sum2(rows) { range in
             var zq = 0.0, qq = 0.0
             for i in range {
               var s = 0.0

@@ -7,7 +7,8 @@
 /// - the stopping test uses the unpreconditioned recursive residual `‖r_k‖₂`, so rtol means
 ///   the same with and without a preconditioner; the true residual is recomputed at the end;
 /// - each iteration makes three passes over memory: `q = Ap` fused with `pᵀq`, the `x`/`r`
-///   updates fused with `rᵀr`, and `p ← z + βp` (plus the preconditioner and `rᵀz` for PCG).
+///   updates fused with `rᵀr`, and `p ← z + βp`; a Jacobi preconditioner is fused into the
+///   second pass, any other computes `z = M⁻¹r` with `rᵀz` (``Preconditioner/applyAndDot(_:into:)``).
 ///
 /// ```swift
 /// let pcg = ConjugateGradient(preconditioner: try IncompleteCholesky(A))
@@ -45,6 +46,11 @@ public struct ConjugateGradient: IterativeSolver {
     let v = workspace.vectors(preconditioner == nil ? 3 : 4, length: n)
     let r = v[0], p = v[1], q = v[2]
     let z = preconditioner == nil ? r : v[3]
+    // Jacobi is fused into the x/r update (the same three passes per iteration as plain CG).
+    let jacobiScale = (preconditioner as? JacobiPreconditioner)?.inverseDiagonal
+    if let jacobiScale {
+      precondition(jacobiScale.count == n, "jacobi: set up for a matrix of size \(jacobiScale.count), not \(n)")
+    }
     var tracker = ConvergenceTracker(
       criterion: stopping, rhsNorm: Vector.norm(b), monitor: monitor, recordHistory: recordHistory)
     var matvecs = 0
@@ -58,9 +64,8 @@ public struct ConjugateGradient: IterativeSolver {
         if let stop = tracker.start(residualNorm: rr.squareRoot()) { return stop }
 
         // z ← M⁻¹ r;  p ← z;  ρ ← rᵀz
-        preconditioner?.apply(UnsafeBufferPointer(r), into: z)
+        var rho = preconditioner?.applyAndDot(UnsafeBufferPointer(r), into: z) ?? rr
         Vector.copy(UnsafeBufferPointer(z), p)
-        var rho = preconditioner == nil ? rr : Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(z))
         if !(rho > 0) { return rho.isFinite ? .indefinite : .nonFinite }
 
         while true {
@@ -69,42 +74,57 @@ public struct ConjugateGradient: IterativeSolver {
           matvecs += 1
           if !(pq > 0) { return pq.isFinite ? .indefinite : .nonFinite }
           let alpha = rho / pq
-          // x ← x + αp;  r ← r − αq;  rr ← rᵀr
-          rr = Fused.updateSolutionAndResidual(
-            alpha: alpha, p: UnsafeBufferPointer(p), q: UnsafeBufferPointer(q), x: x, r: r)
-          if let stop = tracker.step(residualNorm: rr.squareRoot()) { return stop }
-
-          // z ← M⁻¹ r;  β ← ρ_new / ρ;  p ← z + βp
+          // x ← x + αp;  r ← r − αq;  rr ← rᵀr;  then z ← M⁻¹ r and ρ_new ← rᵀz
           let rhoNew: Double
-          if let m = preconditioner {
-            m.apply(UnsafeBufferPointer(r), into: z)
-            rhoNew = Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(z))
-            if !(rhoNew > 0) { return rhoNew.isFinite ? .indefinite : .nonFinite }
+          if let jacobiScale {
+            // Jacobi: z and rᵀz in the same pass as the update
+            (rr, rhoNew) = jacobiScale.withUnsafeBufferPointer { d in
+              Fused.updateSolutionResidualAndScale(
+                alpha: alpha, p: UnsafeBufferPointer(p), q: UnsafeBufferPointer(q), x: x, r: r, scale: d, z: z)
+            }
+            if let stop = tracker.step(residualNorm: rr.squareRoot()) { return stop }
           } else {
-            rhoNew = rr
+            rr = Fused.updateSolutionAndResidual(
+              alpha: alpha, p: UnsafeBufferPointer(p), q: UnsafeBufferPointer(q), x: x, r: r)
+            if let stop = tracker.step(residualNorm: rr.squareRoot()) { return stop }
+            rhoNew = preconditioner?.applyAndDot(UnsafeBufferPointer(r), into: z) ?? rr
           }
+          if !(rhoNew > 0) { return rhoNew.isFinite ? .indefinite : .nonFinite }
+          // β ← ρ_new / ρ;  p ← z + βp
           Vector.xpby(UnsafeBufferPointer(z), rhoNew / rho, p)
           rho = rhoNew
         }
       }
     }
     return SolveResult.finishing(
-      x: x, a: a, b: b, reason: reason, tracker: tracker, matvecs: matvecs)
+      x: x, a: a, b: b, reason: reason, tracker: tracker, matvecs: matvecs, scratch: q)
   }
 }
 
 extension SolveResult {
-  /// Builds the result of an iterative solve: recomputes the true residual `‖b − A x‖`.
+  /// Builds the result of an iterative solve: recomputes the true residual `‖b − A x‖`, in
+  /// `scratch` (a workspace vector the solve no longer needs) or, without one, in a temporary.
   static func finishing(
     x: [Double], a: some LinearOperator, b: [Double], reason: StopReason,
-    tracker: ConvergenceTracker, matvecs: Int
+    tracker: ConvergenceTracker, matvecs: Int, scratch: UnsafeMutableBufferPointer<Double>? = nil
   ) -> SolveResult {
-    var ax = [Double](repeating: 0, count: a.rows)
-    a.apply(x, into: &ax)
-    for i in 0..<ax.count { ax[i] = b[i] - ax[i] }
+    func trueResidualNorm(_ r: UnsafeMutableBufferPointer<Double>) -> Double {
+      b.withUnsafeBufferPointer { b in
+        x.withUnsafeBufferPointer { x in
+          a.apply(x, into: r)
+          return KrylovKernels.norm(squares: Fused.residualFromProduct(b: b, r: r), UnsafeBufferPointer(r))
+        }
+      }
+    }
+    let trueNorm =
+      if let scratch, scratch.count == a.rows {
+        trueResidualNorm(scratch)
+      } else {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: a.rows) { trueResidualNorm($0) }
+      }
     return SolveResult(
       x: x, reason: reason, iterations: tracker.iteration, residualNorm: tracker.residualNorm,
-      trueResidualNorm: Vector.norm(ax), rhsNorm: Vector.norm(b), residualHistory: tracker.history,
+      trueResidualNorm: trueNorm, rhsNorm: Vector.norm(b), residualHistory: tracker.history,
       seconds: tracker.elapsedSeconds, matvecs: matvecs + 1)
   }
 }

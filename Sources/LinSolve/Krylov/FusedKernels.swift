@@ -58,6 +58,32 @@ enum Fused {
     }
   }
 
+  /// `x ← x + αp`, `r ← r − αq`, `z ← d ⊙ r` (Jacobi: `d = 1/diag(A)`), returns `(rᵀr, rᵀz)`:
+  /// PCG-Jacobi's update, preconditioner and both reductions in one pass.
+  @inlinable
+  static func updateSolutionResidualAndScale(
+    alpha: Double, p: UnsafeBufferPointer<Double>, q: UnsafeBufferPointer<Double>,
+    x: UnsafeMutableBufferPointer<Double>, r: UnsafeMutableBufferPointer<Double>,
+    scale d: UnsafeBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>
+  ) -> (rr: Double, rz: Double) {
+    guard let pp = p.baseAddress, let qp = q.baseAddress, let xp = x.baseAddress, let rp = r.baseAddress,
+      let dp = d.baseAddress, let zp = z.baseAddress
+    else { return (0, 0) }
+    return Parallel.sum2(x.count) { range in
+      var rr = 0.0, rz = 0.0
+      for i in range {
+        xp[i] += alpha * pp[i]
+        let ri = rp[i] - alpha * qp[i]
+        rp[i] = ri
+        let zi = dp[i] * ri
+        zp[i] = zi
+        rr += ri * ri
+        rz += ri * zi
+      }
+      return (rr, rz)
+    }
+  }
+
   /// `r ← b − r` (turning `r = A·x` into the residual) and returns `rᵀr`.
   @inlinable
   static func residualFromProduct(b: UnsafeBufferPointer<Double>, r: UnsafeMutableBufferPointer<Double>) -> Double {

@@ -247,7 +247,7 @@ enum KrylovKernels {
   ) -> (xy: Double, yy: Double) {
     precondition(x.count == y.count, "dotAndSquares: lengths differ")
     guard let xp = x.baseAddress, let yp = y.baseAddress else { return (0, 0) }
-    return sum2(x.count) { range in
+    return Parallel.sum2(x.count) { range in
       var xy = 0.0, yy = 0.0
       for i in range {
         let yi = yp[i]
@@ -255,24 +255,6 @@ enum KrylovKernels {
         yy += yi * yi
       }
       return (xy, yy)
-    }
-  }
-
-  /// Two sums over chunks of `0..<count`, in a fixed order (deterministic), like
-  /// ``Parallel/sum(_:_:)``.
-  static func sum2(_ count: Int, _ body: (Range<Int>) -> (Double, Double)) -> (Double, Double) {
-    let chunks = Parallel.chunkCount(count)
-    if chunks == 1 { return body(0..<count) }
-    return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * chunks) { partial in
-      Parallel.run(chunks) { c in
-        (partial[2 * c], partial[2 * c + 1]) = body(Parallel.chunk(c, of: chunks, count: count))
-      }
-      var s = 0.0, t = 0.0
-      for c in 0..<chunks {
-        s += partial[2 * c]
-        t += partial[2 * c + 1]
-      }
-      return (s, t)
     }
   }
 

@@ -299,11 +299,17 @@ public final class IncompleteCholesky: Preconditioner {
   ///
   /// - Complexity: O(nnz(L)) per solve, `2·nnz(L) + n` multiply-adds in all; no allocation.
   public func apply(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) {
+    _ = applyAndDot(r, into: z)
+  }
+
+  /// Computes `z = (L Lᵀ)⁻¹ r` and returns `rᵀz`, accumulated in the backward sweep as each
+  /// `z_i` is final (no separate pass over `r` and `z`).
+  public func applyAndDot(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) -> Double {
     let n = dimension
     precondition(factored, "ic0: apply before a successful setUp")
     precondition(r.count == n && z.count == n, "ic0: vector sizes \(r.count), \(z.count) do not match the matrix (\(n))")
-    guard n > 0, let rp = r.baseAddress, let zp = z.baseAddress else { return }
-    lowerPointers.withUnsafeBufferPointer { lp in
+    guard n > 0, let rp = r.baseAddress, let zp = z.baseAddress else { return 0 }
+    return lowerPointers.withUnsafeBufferPointer { lp in
       lowerColumns.withUnsafeBufferPointer { lc in
         lowerValues.withUnsafeBufferPointer { lv in
           upperPointers.withUnsafeBufferPointer { up in
@@ -322,14 +328,18 @@ public final class IncompleteCholesky: Preconditioner {
                     for p in lp[i]..<lp[i + 1] { s -= lv[p] * zp[Int(lc[p])] }
                     zp[i] = s * ip[i]
                   }
-                  // Lᵀ z = y
+                  // Lᵀ z = y, with rᵀz
+                  var rz = 0.0
                   var i = n - 1
                   while i >= 0 {
                     var s = zp[i]
                     for q in up[i]..<up[i + 1] { s -= uv[q] * zp[Int(uc[q])] }
-                    zp[i] = s * ip[i]
+                    let zi = s * ip[i]
+                    zp[i] = zi
+                    rz += rp[i] * zi
                     i -= 1
                   }
+                  return rz
                 }
               }
             }

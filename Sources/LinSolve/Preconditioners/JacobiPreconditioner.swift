@@ -64,4 +64,23 @@ public final class JacobiPreconditioner: Preconditioner {
       }
     }
   }
+
+  /// Computes `z_i = r_i / a_ii` and returns `rᵀz`, in one pass.
+  public func applyAndDot(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) -> Double {
+    let n = inverseDiagonal.count
+    precondition(r.count == n && z.count == n, "jacobi: vector sizes \(r.count), \(z.count) do not match the matrix (\(n))")
+    guard n > 0, let rp = r.baseAddress, let zp = z.baseAddress else { return 0 }
+    return inverseDiagonal.withUnsafeBufferPointer { d in
+      let dp = d.baseAddress!
+      return Parallel.sum(n) { range in
+        var s = 0.0
+        for i in range {
+          let ri = rp[i], zi = ri * dp[i]
+          zp[i] = zi
+          s += ri * zi
+        }
+        return s
+      }
+    }
+  }
 }

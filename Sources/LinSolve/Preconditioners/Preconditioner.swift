@@ -12,11 +12,19 @@ public protocol Preconditioner: AnyObject {
   func setUp(for a: SparseMatrix) throws
   /// Computes `z = M⁻¹ r`. `r` and `z` have the size of the matrix given to ``setUp(for:)``.
   func apply(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>)
+  /// Computes `z = M⁻¹ r` and returns `rᵀz` (PCG's ρ). The default applies, then takes the
+  /// dot product; preconditioners that can accumulate `rᵀz` while writing `z` save that pass.
+  func applyAndDot(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) -> Double
   /// A short name for reports (`jacobi`, `ssor(1.5)`, `ic0`, …).
   var name: String { get }
 }
 
 extension Preconditioner {
+  public func applyAndDot(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) -> Double {
+    apply(r, into: z)
+    return Vector.dot(r, UnsafeBufferPointer(z))
+  }
+
   /// Computes `M⁻¹ r` on arrays.
   public func applied(to r: [Double]) -> [Double] {
     var z = [Double](repeating: 0, count: r.count)
