@@ -106,6 +106,40 @@ struct SparseMatrixTests {
     #expect(padded.isSymmetric())
   }
 
+  @Test("isSymmetric agrees with the dense definition on random patterns and perturbations")
+  func symmetryMatchesDense() throws {
+    var rng = TestRandom(seed: 31)
+    for trial in 0..<200 {
+      let n = 1 + trial % 9
+      var dense = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+      var stored = Set<[Int]>()
+      for _ in 0..<(2 * n) {
+        let i = Int((rng.next() + 1) * 0.5 * Double(n)) % n, j = Int((rng.next() + 1) * 0.5 * Double(n)) % n
+        let v = (rng.next() * 4).rounded()  // small integers, zeros included (explicit zeros)
+        dense[i][j] = v
+        dense[j][i] = v
+        stored.insert([i, j])
+        stored.insert([j, i])
+      }
+      // Break symmetry on some trials: a changed value, a lone entry, or a NaN.
+      if trial % 4 == 1, let e = stored.first(where: { $0[0] != $0[1] }) { dense[e[0]][e[1]] += 1 }
+      if trial % 4 == 2 {
+        let i = trial % n, j = (trial / 3) % n
+        dense[i][j] += 1
+        stored.insert([i, j])
+      }
+      if trial % 4 == 3, let e = stored.first(where: { $0[0] != $0[1] }) {
+        dense[e[0]][e[1]] = .nan
+        if trial % 8 == 7 { stored.insert([trial % n, (trial + 1) % n]) }  // and an asymmetric pattern
+      }
+      let entries = stored.map { (row: $0[0], column: $0[1], value: dense[$0[0]][$0[1]]) }
+      let a = try SparseMatrix(rows: n, columns: n, entries: entries)
+      // a_ij = a_ji for i ≠ j (a NaN off the diagonal is never symmetric)
+      let expected = (0..<n).allSatisfy { i in (0..<n).allSatisfy { j in i == j || dense[i][j] == dense[j][i] } }
+      #expect(a.isSymmetric() == expected, "trial \(trial): \(dense)")
+    }
+  }
+
   @Test("Poisson matrices have the stencil structure", arguments: [1, 2, 3])
   func poissonStructure(dimension: Int) {
     let n = 6

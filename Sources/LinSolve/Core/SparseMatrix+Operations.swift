@@ -103,17 +103,41 @@ extension SparseMatrix {
     }
   }
 
-  /// Whether `A = Aᵀ` to within `tolerance · max|a_ij|` entrywise (exact by default).
+  /// Whether `A = Aᵀ` to within `tolerance · max|a_ij|` entrywise (exact by default); a NaN
+  /// off the diagonal makes it non-symmetric.
+  ///
+  /// - Complexity: one pass over the nonzeros and an n-entry cursor array when the stored
+  ///   pattern is symmetric (the usual case: each `(i, j)`, `j > i`, is matched with the next
+  ///   unmatched lower entry of row `j`); otherwise a transpose and a row-by-row comparison
+  ///   that treats missing entries as zeros.
   public func isSymmetric(tolerance: Double = 0) -> Bool {
     guard rows == columns else { return false }
-    let t = transposed()
-    guard t.rowPointers == rowPointers, t.columnIndices == columnIndices else {
-      // Patterns differ: still symmetric if the extra entries are zeros. Compare values densely by row.
-      return structurallyPaddedEqual(t, tolerance: tolerance)
+    let bound = tolerance == 0 ? 0 : tolerance * values.reduce(0) { max($0, abs($1)) }
+    var cursor = Array(rowPointers[0..<rows])  // next unmatched lower entry of each row
+    var patternSymmetric = true
+    rows: for i in 0..<rows {
+      for k in rowPointers[i]..<rowPointers[i + 1] {
+        let j = Int(columnIndices[k])
+        guard j > i else { continue }
+        let c = cursor[j]
+        guard c < rowPointers[j + 1], Int(columnIndices[c]) == i else {
+          patternSymmetric = false
+          break rows
+        }
+        if !(abs(values[k] - values[c]) <= bound) { return false }  // NaN is not symmetric
+        cursor[j] = c + 1
+      }
     }
-    if tolerance == 0 { return t.values == values }
-    let scale = values.reduce(0) { max($0, abs($1)) }
-    return zip(values, t.values).allSatisfy { abs($0 - $1) <= tolerance * scale }
+    // Every lower entry must have been matched by its upper partner.
+    if patternSymmetric {
+      for j in 0..<rows where cursor[j] < rowPointers[j + 1] && Int(columnIndices[cursor[j]]) < j {
+        patternSymmetric = false
+        break
+      }
+    }
+    if patternSymmetric { return true }
+    // Patterns differ: still symmetric if the extra entries are (near) zeros.
+    return structurallyPaddedEqual(transposed(), tolerance: tolerance)
   }
 
   private func structurallyPaddedEqual(_ other: SparseMatrix, tolerance: Double) -> Bool {
@@ -124,7 +148,7 @@ extension SparseMatrix {
       for k in other.rowPointers[i]..<other.rowPointers[i + 1] {
         a[other.columnIndices[k], default: 0] -= other.values[k]
       }
-      if a.values.contains(where: { abs($0) > tolerance * scale }) { return false }
+      if a.contains(where: { $0.key != Int32(i) && !(abs($0.value) <= tolerance * scale) }) { return false }
     }
     return true
   }
