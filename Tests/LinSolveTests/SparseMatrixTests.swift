@@ -106,6 +106,19 @@ struct SparseMatrixTests {
     #expect(padded.isSymmetric())
   }
 
+  @Test("DenseMatrix.apply (dgemv) equals the column sums and ignores the old y", arguments: [(7, 5), (1, 1), (300, 40), (4, 0)])
+  func denseApply(rows: Int, columns: Int) throws {
+    var rng = TestRandom(seed: UInt64(rows * 100 + columns))
+    let values = rng.vector(rows * columns)
+    let a = try DenseMatrix(rows: rows, columns: columns, columnMajor: values)
+    let x = rng.vector(columns)
+    var expected = [Double](repeating: 0, count: rows)
+    for j in 0..<columns { for i in 0..<rows { expected[i] += values[j * rows + i] * x[j] } }
+    var y = [Double](repeating: .nan, count: rows)
+    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { a.apply(xp, into: $0) } }
+    for i in 0..<rows { #expect(abs(y[i] - expected[i]) <= 1e-13 * Double(columns + 1), "row \(i)") }
+  }
+
   @Test("isSymmetric agrees with the dense definition on random patterns and perturbations")
   func symmetryMatchesDense() throws {
     var rng = TestRandom(seed: 31)

@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// A dense real matrix in column-major order, the layout BLAS and LAPACK expect.
 ///
 /// Used for Matrix Market `array` files, for recycle spaces (n×k bases) and sketches.
@@ -42,17 +44,17 @@ public struct DenseMatrix: Sendable, Equatable {
 }
 
 extension DenseMatrix: LinearOperator {
-  /// `y = A·x`, column by column (BLAS `dgemv` is used where it matters, in Sketching).
+  /// `y = A·x` with BLAS `dgemv` (OpenBLAS, ``BLAS/threads``); `y` is not read.
   public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
     precondition(x.count == columns && y.count == rows, "dense apply: sizes do not match")
-    for i in 0..<rows { y[i] = 0 }
+    guard let yp = y.baseAddress else { return }
+    yp.update(repeating: 0, count: rows)  // β = 0 must not propagate a NaN already in y
+    guard columns > 0 else { return }
+    precondition(rows <= Int(Int32.max) && columns <= Int(Int32.max), "dense apply: beyond 32-bit BLAS")
     values.withUnsafeBufferPointer { a in
-      for j in 0..<columns {
-        let xj = x[j]
-        if xj == 0 { continue }
-        let base = j * rows
-        for i in 0..<rows { y[i] += a[base + i] * xj }
-      }
+      cblas_dgemv(
+        CblasColMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a.baseAddress, Int32(max(1, rows)),
+        x.baseAddress, 1, 0, yp, 1)
     }
   }
 }
