@@ -322,21 +322,36 @@ public final class IncompleteCholesky: Preconditioner {
                   let lv = lv.baseAddress ?? UnsafePointer(bitPattern: 8)!
                   let uc = uc.baseAddress ?? UnsafePointer(bitPattern: 8)!
                   let uv = uv.baseAddress ?? UnsafePointer(bitPattern: 8)!
-                  // L y = r
+                  // L y = r. The sweep is latency-bound: row i usually needs y_{i−1}, just
+                  // computed, so it is taken from a register rather than reloaded from z
+                  // (a store-to-load round trip on the critical path).
+                  var previous = 0.0
                   for i in 0..<n {
                     var s = rp[i]
-                    for p in lp[i]..<lp[i + 1] { s -= lv[p] * zp[Int(lc[p])] }
-                    zp[i] = s * ip[i]
+                    let start = lp[i], end = lp[i + 1]
+                    if start < end {
+                      for p in start..<(end - 1) { s -= lv[p] * zp[Int(lc[p])] }
+                      let last = Int(lc[end - 1])
+                      s -= lv[end - 1] * (last == i - 1 ? previous : zp[last])
+                    }
+                    previous = s * ip[i]
+                    zp[i] = previous
                   }
                   // Lᵀ z = y, with rᵀz
                   var rz = 0.0
+                  var next = 0.0  // z_{i+1}, the usual first entry of row i of Lᵀ
                   var i = n - 1
                   while i >= 0 {
                     var s = zp[i]
-                    for q in up[i]..<up[i + 1] { s -= uv[q] * zp[Int(uc[q])] }
-                    let zi = s * ip[i]
-                    zp[i] = zi
-                    rz += rp[i] * zi
+                    let start = up[i], end = up[i + 1]
+                    if start < end {
+                      let first = Int(uc[start])
+                      s -= uv[start] * (first == i + 1 ? next : zp[first])
+                      for q in (start + 1)..<end { s -= uv[q] * zp[Int(uc[q])] }
+                    }
+                    next = s * ip[i]
+                    zp[i] = next
+                    rz += rp[i] * next
                     i -= 1
                   }
                   return rz
