@@ -99,6 +99,15 @@ struct AdjointPair {
     forwardUpdate(x, y, 0)
   }
 
+  /// `r₀ = b − A·x₀` and the products it took (none when `x₀ = 0`).
+  func initialResidual(_ b: [Double], x0: ScratchVector) -> (residual: ScratchVector, matvecs: Int) {
+    let r = ScratchVector(b)
+    guard x0.readOnly.contains(where: { $0 != 0 }) else { return (r, 0) }
+    forward(x0.readOnly, r.buffer)
+    for i in 0..<rows { r.buffer[i] = b[i] - r.buffer[i] }
+    return (r, 1)
+  }
+
   /// `y = Aᵀ·x`.
   func transpose(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
     transposeUpdate(x, y, 0)

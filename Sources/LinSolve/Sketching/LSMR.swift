@@ -58,13 +58,7 @@ public struct LSMR: Sendable {
     let m = pair.rows, n = pair.columns
     let bNorm = Vector.norm(b)
     let x = ScratchVector(x0)
-    let r0 = ScratchVector(b)
-    var matvecs = 0
-    if x0.contains(where: { $0 != 0 }) {
-      pair.forwardUpdate(x.readOnly, r0.buffer, 0)
-      for i in 0..<m { r0.buffer[i] = b[i] - r0.buffer[i] }
-      matvecs += 1
-    }
+    let (r0, matvecs) = pair.initialResidual(b, x0: x)
     let gk = GolubKahan(pair, preconditioner: preconditioner)
     gk.start(residual: r0.readOnly)
     // Directions h, h̄ in x-space (R⁻¹h, R⁻¹h̄) and in y-space (for ‖y‖), and the correction y.

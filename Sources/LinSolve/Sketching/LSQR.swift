@@ -75,14 +75,7 @@ public struct LSQR: Sendable {
     let bNorm = Vector.norm(b)
     let x = ScratchVector(x0)
     let w = ScratchVector(count: n)  // x-space direction R⁻¹w
-    // r₀ = b − A x₀
-    let r0 = ScratchVector(b)
-    var matvecs = 0
-    if x0.contains(where: { $0 != 0 }) {
-      pair.forwardUpdate(x.readOnly, r0.buffer, 0)
-      for i in 0..<m { r0.buffer[i] = b[i] - r0.buffer[i] }
-      matvecs += 1
-    }
+    let (r0, matvecs) = pair.initialResidual(b, x0: x)
     let gk = GolubKahan(pair, preconditioner: preconditioner)
     gk.start(residual: r0.readOnly)
     var tracker = ConvergenceTracker(criterion: stopping, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory)
