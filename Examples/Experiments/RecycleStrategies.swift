@@ -107,15 +107,16 @@ enum RecyclePreconditioner: String, CaseIterable {
   func make() -> RecycleCountingPreconditioner? {
     switch self {
     case .none: nil
-    case .jacobi: RecycleCountingPreconditioner(JacobiPreconditioner())
+    case .jacobi: RecycleCountingDiagonalPreconditioner(JacobiPreconditioner())
     case .ic0: RecycleCountingPreconditioner(IncompleteCholesky())
     case .ilu0: RecycleCountingPreconditioner(IncompleteLU())
     }
   }
 }
 
-/// Counts the applications of `M⁻¹` for every method alike.
-final class RecycleCountingPreconditioner: Preconditioner {
+/// Counts the applications of `M⁻¹` for every method alike (DeflatedCG's fused iteration
+/// applies a diagonal `M⁻¹` inside its own passes and counts those in its statistics).
+class RecycleCountingPreconditioner: Preconditioner {
   let base: any Preconditioner
   private(set) var applications = 0
   init(_ base: any Preconditioner) { self.base = base }
@@ -125,6 +126,12 @@ final class RecycleCountingPreconditioner: Preconditioner {
     base.apply(r, into: z)
   }
   var name: String { base.name }
+}
+
+/// The counting wrapper of a diagonal preconditioner, still seen as diagonal by DeflatedCG.
+final class RecycleCountingDiagonalPreconditioner: RecycleCountingPreconditioner, DiagonalPreconditioner {
+  var inverseDiagonal: [Double] { (base as! any DiagonalPreconditioner).inverseDiagonal }
+  init(_ base: some DiagonalPreconditioner) { super.init(base) }
 }
 
 /// One strategy: how a sequence is solved.
@@ -300,7 +307,8 @@ struct RecycleRunner {
         records.append(
           RecycleRecord(
             position: position, system: index, matvecs: result.matvecs,
-            preconditionerApplications: (m?.applications ?? 0) - before, iterations: result.iterations,
+            preconditionerApplications: max((m?.applications ?? 0) - before, stats?.preconditionerApplications ?? 0),
+            iterations: result.iterations,
             rebuildMatvecs: stats?.rebuildMatvecs ?? 0, seconds: seconds, cpuSeconds: cpu, setupSeconds: setup,
             projectionSeconds: stats?.projectionSeconds ?? 0, updateSeconds: stats?.updateSeconds ?? 0,
             relativeResidual: relative, reason: result.reason))

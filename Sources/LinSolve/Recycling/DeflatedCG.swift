@@ -12,15 +12,27 @@
 /// This is CG on `(I − A·W·Wᵀ)·A`: its effective condition number is `λ_n / λ_{k+1}` when `W`
 /// spans the eigenvectors of the k smallest eigenvalues (of `M⁻¹A`).
 ///
-/// **Cost.** The extra work per iteration is one pass over each of the n × k blocks `C` and
-/// `W` (`μ = Cᵀz`, then `p ← z + βp − W·μ` fused into one pass): about `4·n·k` flops and
-/// `16·n·k` bytes read. That is memory traffic, and on a 5-point stencil it is large: at
-/// k = 10 it reads more than the matrix–vector product itself. Measured on the reference
-/// machine (n = 98² Darcy-like sequence, release build, Jacobi): a PCG iteration cost 0.04 ms
-/// and a deflated one (k = 10) 0.08 ms, so deflation must cut iterations by more than half
-/// to win wall time there; with IC(0), whose iterations cost more, k = 5–10 broke even. The
-/// refresh costs `O(n·k·(k + s))` flops once per solve. ``lastStatistics`` reports the time
-/// spent projecting, refreshing and rebuilding beside the products.
+/// **The fused form.** For a ``SparseMatrix`` with no preconditioner or a
+/// ``DiagonalPreconditioner`` `M⁻¹ = diag(d)` (Jacobi), the iteration is rearranged so that the
+/// block `C` is read once per iteration and `W` not at all: the direction is kept as
+/// `p = p̃ − W·ν` (`p̃ ← M⁻¹r + βp̃`, `ν ← βν + μ`), the solution as `x = x̃ − W·ξ`
+/// (`ξ ← ξ + αν`, applied once at the end), and `μ = Cᵀz` by the recurrence
+/// `μ₊ = μ − α·CᵀM⁻¹q`. One pass then forms `q = A·p = A·p̃ − C·ν` row block by row block,
+/// together with `pᵀq = p̃ᵀq` (`WᵀAp = 0`) and `CᵀM⁻¹q` (the block is still in cache for the
+/// second sweep); a second pass updates `x̃`, `r` with `rᵀr` and `rᵀM⁻¹r`; a third forms `p̃`.
+/// The three passes are split across ``Parallel/threads`` by the size of the n × k block, so
+/// they run threaded where a plain PCG iteration of the same n may not. The re-projection below
+/// also recomputes `μ` explicitly. In exact arithmetic the iterates are those of the general
+/// form; ``fusedIteration`` `= false` forces the general form (any operator and preconditioner),
+/// which makes two block passes per iteration: `μ = Cᵀz`, then `p ← z + βp − W·μ` fused into
+/// one pass.
+///
+/// **Cost.** Deflation adds about `4·n·k` flops per iteration and `8·n·k` bytes read (fused
+/// form; `16·n·k` in the general form). The block kernels use SSE2 (the package's baseline
+/// x86-64 target), so at k ≥ 10 they are bound by arithmetic when the block is in cache.
+/// The refresh costs `O(n·k·(k + s))` flops once per solve.
+/// ``lastStatistics`` reports the time spent projecting, refreshing and rebuilding beside the
+/// products.
 ///
 /// **Refreshing the space** after a solve (no products with `A`): Rayleigh–Ritz for `M⁻¹A` in
 /// the `A` inner product on `Z = [W, p₀ … p_{s−1}]`, i.e. the symmetric-definite pencil
@@ -74,6 +86,10 @@ public final class DeflatedCG: RecyclingSolver {
   /// Iterations between re-projections of the residual against `W` (default 50; 0: never).
   public var reprojectionInterval: Int
   public var updatesSpace: Bool = true
+  /// Whether to run the fused form of the iteration when it applies — a ``SparseMatrix`` with
+  /// no preconditioner or a ``DiagonalPreconditioner`` (default `true`); `false` always runs
+  /// the general form. Both compute the same iterates in exact arithmetic.
+  public var fusedIteration: Bool = true
   /// The deflation space; ``RecycleSpace/Normalization/operatorOrthonormal``.
   public var space: RecycleSpace
   public private(set) var lastStatistics = RecycleStatistics()
@@ -159,20 +175,26 @@ public final class DeflatedCG: RecyclingSolver {
     space.reserve(columns: max(kc, recycleDimension, 1), length: n)
 
     let m = preconditioner
-    let v = workspace.vectors(3 + (m == nil ? 0 : 1) + 2 * s, length: n)
+    // The fused form (three threaded passes per iteration, one over C) needs the rows of A and
+    // a diagonal M⁻¹ (or none); anything else takes the general form (two block passes).
+    let matrix = a as? SparseMatrix
+    let inverseDiagonal: [Double]? = m.flatMap { ($0 as? any DiagonalPreconditioner)?.inverseDiagonal }
+    let fused = fusedIteration && matrix != nil && (m == nil || inverseDiagonal?.count == n)
+    let v = workspace.vectors(3 + (m == nil || fused ? 0 : 1) + 2 * s, length: n)
     let r = v[0], p = v[1], q = v[2]
-    let z = m == nil ? r : v[3]
-    let windowBase = 3 + (m == nil ? 0 : 1)
+    let z = m == nil || fused ? r : v[3]
+    let windowBase = 3 + (m == nil || fused ? 0 : 1)
     let directions = Array(v[windowBase..<(windowBase + s)])
     let products = Array(v[(windowBase + s)..<(windowBase + 2 * s)])
 
-    // What the refresh needs from the first s iterations: αᵢ, pᵢᵀApᵢ, ρᵢ = rᵢᵀzᵢ, Cᵀzᵢ.
+    // What the refresh needs from the first s iterations: αᵢ, pᵢᵀApᵢ, ρᵢ = rᵢᵀzᵢ, μᵢ = Cᵀzᵢ and,
+    // in the fused form, νᵢ (the stored direction is p̃ᵢ, and pᵢ = p̃ᵢ − W·νᵢ).
     var alphas = [Double](repeating: 0, count: s)
     var curvatures = [Double](repeating: 0, count: s)
     var rhos = [Double](repeating: 0, count: s + 1)
     var projections = [Double](repeating: 0, count: (s + 1) * kc)
+    var nus = [Double](repeating: 0, count: fused ? s * kc : 0)
     var collected = 0
-    var mu = [Double](repeating: 0, count: max(kc, 1))
     var tracker = ConvergenceTracker(
       criterion: stopping, rhsNorm: Vector.norm(b), monitor: monitor, recordHistory: recordHistory)
     var watch = RecyclingStopwatch()
@@ -183,100 +205,169 @@ public final class DeflatedCG: RecyclingSolver {
       x.withUnsafeMutableBufferPointer { x in
         space.u.withUnsafeMutableBufferPointer { wb in
           space.c.withUnsafeMutableBufferPointer { cb in
-            mu.withUnsafeMutableBufferPointer { mub in
+            Self.withScale(inverseDiagonal, fused: fused) { scale in
+            // μ = Cᵀz; fused form: ν (p = p̃ − W·ν), ξ (x = x̃ − W·ξ), t = CᵀM⁻¹q.
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * max(kc, 1)) { small in
+              small.initialize(repeating: 0)
               let w = UnsafePointer(wb.baseAddress!), c = UnsafePointer(cb.baseAddress!)
-              let mup = mub.baseAddress!
+              let mup = small.baseAddress!, nup = mup + max(kc, 1), xip = nup + max(kc, 1), tp = xip + max(kc, 1)
 
-              /// `x += W·Wᵀr`, `r −= C·Wᵀr`: makes `Wᵀr = 0` again.
-              func project() {
+              /// Makes `Wᵀr = 0` again: `x += W·Wᵀr` (fused form after the start: `ξ −= Wᵀr`),
+              /// `r −= C·Wᵀr`.
+              func project(deferred: Bool) {
                 _ = watch.lap()
-                DenseKernels.gemvT(rows: n, cols: kc, w, lda: n, r.baseAddress!, into: mup)
-                DenseKernels.gemvN(rows: n, cols: kc, w, lda: n, mup, into: x.baseAddress!, beta: 1)
-                DenseKernels.gemvN(rows: n, cols: kc, c, lda: n, mup, into: r.baseAddress!, alpha: -1, beta: 1)
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: kc) { cbuf in
+                  let coefficients = cbuf.baseAddress!
+                  BlockKernels.transposedProduct(w, ld: n, rows: n, cols: kc, r.baseAddress!, into: coefficients)
+                  if deferred {
+                    for i in 0..<kc { xip[i] -= coefficients[i] }
+                  } else {
+                    BlockKernels.product(w, ld: n, rows: n, cols: kc, coefficients, into: x.baseAddress!, accumulate: true)
+                  }
+                  BlockKernels.product(
+                    c, ld: n, rows: n, cols: kc, coefficients, into: r.baseAddress!, alpha: -1, accumulate: true)
+                }
                 stats.projectionSeconds += watch.lap()
               }
-              /// `z ← M⁻¹r`, returns `rᵀz`.
-              func applyPreconditioner(_ rr: Double) -> Double {
-                guard let m else { return rr }
-                m.apply(UnsafeBufferPointer(r), into: z)
-                preconditionerApplications += 1
-                return Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(z))
+              /// `z ← M⁻¹r` and `μ ← Cᵀz` computed afresh; returns `rᵀz`. The fused form keeps
+              /// no z: `s ∘ r` goes to `q`, which is free whenever this is called.
+              func applyPreconditionerAndProject(_ rr: Double) -> Double {
+                var rho = rr
+                var zp = UnsafePointer(r.baseAddress!)
+                if fused {
+                  if let scale {
+                    Self.scaled(r, by: scale, into: q)
+                    zp = UnsafePointer(q.baseAddress!)
+                    rho = Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(q))
+                    preconditionerApplications += 1
+                  }
+                } else if let m {
+                  m.apply(UnsafeBufferPointer(r), into: z)
+                  preconditionerApplications += 1
+                  zp = UnsafePointer(z.baseAddress!)
+                  rho = Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(z))
+                }
+                if kc > 0 {
+                  _ = watch.lap()
+                  BlockKernels.transposedProduct(c, ld: n, rows: n, cols: kc, zp, into: mup)
+                  stats.projectionSeconds += watch.lap()
+                }
+                return rho
               }
-              /// `μ ← Cᵀz`, recorded for the refresh while the window is open.
-              func deflationCoefficients(record index: Int) {
-                guard kc > 0 else { return }
-                _ = watch.lap()
-                DenseKernels.gemvT(rows: n, cols: kc, c, lda: n, z.baseAddress!, into: mup)
-                stats.projectionSeconds += watch.lap()
+              func record(_ index: Int, rho: Double) {
+                if index <= s { rhos[index] = rho }
                 if index <= collected && index <= s {
                   for i in 0..<kc { projections[index * kc + i] = mup[i] }
                 }
               }
 
+              func iterate() -> StopReason {
               // r ← b − A x, then the initial projection.
               a.apply(UnsafeBufferPointer(x), into: r)
               matvecs += 1
               var rr = Fused.residualFromProduct(b: b, r: r)
               if kc > 0 {
-                project()
+                project(deferred: false)
                 rr = Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(r))
               }
               if let stop = tracker.start(residualNorm: rr.squareRoot()) { return stop }
 
-              // z₀ = M⁻¹r₀;  p₀ = z₀ − W·Cᵀz₀
-              var rho = applyPreconditioner(rr)
+              // z₀ = M⁻¹r₀, μ₀ = Cᵀz₀;  p₀ = z₀ − W·μ₀ (fused: p̃₀ = z₀, ν₀ = μ₀)
+              var rho = applyPreconditionerAndProject(rr)
               if !(rho > 0) { return rho.isFinite ? .indefinite : .nonFinite }
-              if s > 0 { rhos[0] = rho }
-              deflationCoefficients(record: 0)
+              record(0, rho: rho)
               var current = s > 0 ? directions[0] : p
-              Vector.copy(UnsafeBufferPointer(z), current)
-              if kc > 0 {
-                _ = watch.lap()
-                DenseKernels.gemvN(rows: n, cols: kc, w, lda: n, mup, into: current.baseAddress!, alpha: -1, beta: 1)
-                stats.projectionSeconds += watch.lap()
+              if fused {
+                if let scale {
+                  Self.scaled(r, by: scale, into: current)
+                } else {
+                  Vector.copy(UnsafeBufferPointer(r), current)
+                }
+                for i in 0..<kc { nup[i] = mup[i] }
+              } else {
+                Vector.copy(UnsafeBufferPointer(z), current)
+                if kc > 0 {
+                  _ = watch.lap()
+                  BlockKernels.product(
+                    w, ld: n, rows: n, cols: kc, mup, into: current.baseAddress!, alpha: -1, accumulate: true)
+                  stats.projectionSeconds += watch.lap()
+                }
               }
 
               var j = 0
               while true {
-                // q ← A p, with pᵀq
+                // q ← A p with pᵀq (fused: q ← A p̃ − C ν, t ← CᵀM⁻¹q)
                 let inWindow = j < s
                 let qj = inWindow ? products[j] : q
-                let pq = a.multiplyDot(UnsafeBufferPointer(current), into: qj)
+                let pq: Double
+                if fused {
+                  _ = watch.lap()
+                  pq = BlockKernels.deflatedProduct(
+                    qj.baseAddress!, c, ld: n, rows: n, cols: kc, nup, scale: scale, UnsafePointer(current.baseAddress!),
+                    into: tp, matrix: matrix)
+                  stats.projectionSeconds += watch.lap()
+                } else {
+                  pq = a.multiplyDot(UnsafeBufferPointer(current), into: qj)
+                }
                 matvecs += 1
                 if !(pq > 0) { return pq.isFinite ? .indefinite : .nonFinite }
                 let alpha = rho / pq
                 if inWindow {
                   alphas[j] = alpha
                   curvatures[j] = pq
+                  if fused { for i in 0..<kc { nus[j * kc + i] = nup[i] } }
                   collected = j + 1
                 }
-                // x ← x + αp;  r ← r − αq
-                rr = Fused.updateSolutionAndResidual(
-                  alpha: alpha, p: UnsafeBufferPointer(current), q: UnsafeBufferPointer(qj), x: x, r: r)
+                // x ← x + αp;  r ← r − αq  (fused: x̃ ← x̃ + αp̃, ξ ← ξ + αν; and rᵀM⁻¹r)
+                var rhoNext: Double?
+                if fused {
+                  let (rrNew, rz) = BlockKernels.deflatedSolutionUpdate(
+                    alpha: alpha, UnsafePointer(current.baseAddress!), UnsafePointer(qj.baseAddress!),
+                    x: x.baseAddress!, r: r.baseAddress!, scale: scale, rows: n, cols: kc)
+                  rr = rrNew
+                  rhoNext = rz
+                  for i in 0..<kc {
+                    xip[i] += alpha * nup[i]
+                    mup[i] -= alpha * tp[i]  // μ₊ = Cᵀz₊ = μ − α·CᵀM⁻¹q
+                  }
+                } else {
+                  rr = Fused.updateSolutionAndResidual(
+                    alpha: alpha, p: UnsafeBufferPointer(current), q: UnsafeBufferPointer(qj), x: x, r: r)
+                }
                 j += 1
                 if kc > 0 && interval > 0 && j > s && j % interval == 0 {
-                  project()
+                  project(deferred: fused)
                   rr = Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(r))
+                  rhoNext = nil  // r changed: z, rᵀz and μ are computed afresh
+                }
+                // z ← M⁻¹r, ρ₊ = rᵀz, μ ← Cᵀz (fused: from the recurrences unless r was re-projected)
+                func nextRho() -> Double {
+                  guard fused, let rz = rhoNext else { return applyPreconditionerAndProject(rr) }
+                  if scale != nil { preconditionerApplications += 1 }
+                  return rz
                 }
                 if let stop = tracker.step(residualNorm: rr.squareRoot()) {
-                  // Complete the last stored direction's data (ρ_j and Cᵀz_j) for the refresh.
+                  // The last stored direction's data (ρ_j and μ_j) completes the refresh's pencil.
                   if collected == j && stop != .nonFinite {
-                    let rhoLast = applyPreconditioner(rr)
-                    rhos[j] = rhoLast
-                    deflationCoefficients(record: j)
+                    let rhoLast = nextRho()
+                    record(j, rho: rhoLast)
                     if !(rhoLast > 0) { collected -= 1 }
                   }
                   return stop
                 }
-
-                // z ← M⁻¹r;  μ ← Cᵀz;  p ← z + βp − Wμ
-                let rhoNew = applyPreconditioner(rr)
+                let rhoNew = nextRho()
                 if !(rhoNew > 0) { return rhoNew.isFinite ? .indefinite : .nonFinite }
-                if j <= s { rhos[j] = rhoNew }
-                deflationCoefficients(record: j)
+                record(j, rho: rhoNew)
                 let beta = rhoNew / rho
                 let next = j < s ? directions[j] : p
-                if kc > 0 {
+                if fused {
+                  // p̃ ← M⁻¹r + βp̃;  ν ← βν + μ
+                  BlockKernels.deflatedDirection(
+                    UnsafePointer(r.baseAddress!), scale: scale, beta: beta, UnsafePointer(current.baseAddress!),
+                    into: next.baseAddress!, rows: n, cols: kc)
+                  for i in 0..<kc { nup[i] = beta * nup[i] + mup[i] }
+                } else if kc > 0 {
+                  // p ← z + βp − W·μ
                   _ = watch.lap()
                   BlockKernels.deflatedUpdate(
                     z.baseAddress!, beta: beta, current.baseAddress!, w, ld: n, rows: n, cols: kc, mup,
@@ -290,6 +381,16 @@ public final class DeflatedCG: RecyclingSolver {
                 current = next
                 rho = rhoNew
               }
+              }
+              let reason = iterate()
+              if fused && kc > 0 {
+                // x = x̃ − W·ξ
+                _ = watch.lap()
+                BlockKernels.product(w, ld: n, rows: n, cols: kc, xip, into: x.baseAddress!, alpha: -1, accumulate: true)
+                stats.projectionSeconds += watch.lap()
+              }
+              return reason
+            }
             }
           }
         }
@@ -301,11 +402,29 @@ public final class DeflatedCG: RecyclingSolver {
       _ = watch.lap()
       refresh(
         &space, n: n, kc: kc, collected: collected, alphas: alphas, curvatures: curvatures, rhos: rhos,
-        projections: projections, directions: directions, products: products, stats: &stats)
+        projections: projections, nus: nus, directions: directions, products: products, stats: &stats)
       space.markValid(for: a, preconditioner: m)
       stats.updateSeconds = watch.lap()
     }
     return SolveResult.finishing(x: x, a: a, b: b, reason: reason, tracker: tracker, matvecs: matvecs)
+  }
+
+  /// Calls `body` with the inverse diagonal of the preconditioner when the fused form uses it.
+  private static func withScale<R>(
+    _ d: [Double]?, fused: Bool, _ body: (UnsafePointer<Double>?) -> R
+  ) -> R {
+    guard fused, let d else { return body(nil) }
+    return d.withUnsafeBufferPointer { body($0.baseAddress) }
+  }
+
+  /// `out ← r ∘ s`.
+  private static func scaled(
+    _ r: UnsafeMutableBufferPointer<Double>, by s: UnsafePointer<Double>, into out: UnsafeMutableBufferPointer<Double>
+  ) {
+    guard let rp = r.baseAddress, let op = out.baseAddress else { return }
+    Parallel.forEachChunk(r.count) { range in
+      for i in range { op[i] = rp[i] * s[i] }
+    }
   }
 
   /// `out ← x + β·y`.
@@ -323,7 +442,7 @@ public final class DeflatedCG: RecyclingSolver {
   /// `M⁻¹A` in the `A` inner product.
   private func refresh(
     _ space: inout RecycleSpace, n: Int, kc: Int, collected: Int, alphas: [Double], curvatures: [Double],
-    rhos: [Double], projections: [Double], directions: [UnsafeMutableBufferPointer<Double>],
+    rhos: [Double], projections: [Double], nus: [Double], directions: [UnsafeMutableBufferPointer<Double>],
     products: [UnsafeMutableBufferPointer<Double>], stats: inout RecycleStatistics
   ) {
     let size = kc + collected
@@ -363,9 +482,20 @@ public final class DeflatedCG: RecyclingSolver {
       for i in 0..<kc { top[i + j * kc] = t[i + j * size] }
       for i in 0..<collected { bottom[i + j * collected] = t[kc + i + j * size] }
     }
+    // In the fused form the stored directions are p̃_l = p_l + W·ν_l, so W's coefficients are
+    // Y_top − N·Y_bottom with N = [ν_0 … ν_{s−1}]; C's use the products A·p_l as they are.
+    var topW = top
+    if !nus.isEmpty {
+      for jj in 0..<keep {
+        for l in 0..<collected {
+          let coefficient = bottom[l + jj * collected]
+          for i in 0..<kc { topW[i + jj * kc] -= nus[l * kc + i] * coefficient }
+        }
+      }
+    }
     space.u.withUnsafeMutableBufferPointer { wb in
       DenseKernels.combineInPlace(
-        rows: n, target: wb.baseAddress!, ld: n, inColumns: kc, top, outColumns: keep,
+        rows: n, target: wb.baseAddress!, ld: n, inColumns: kc, topW, outColumns: keep,
         extra: [(UnsafePointer(directions[0].baseAddress!), n, collected, bottom)])
     }
     space.c.withUnsafeMutableBufferPointer { cb in
