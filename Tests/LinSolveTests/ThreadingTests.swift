@@ -83,18 +83,21 @@ extension ThreadingTests {
 // MARK: - The worker pool behind Parallel
 
 extension ThreadingTests {
-  @Test("Parallel.run runs every chunk exactly once, loop after loop, for 2 to 32 chunks")
+  @Test("Parallel.run runs every chunk exactly once, loop after loop, for 2 to 32 chunks and 1 to 4 threads")
   func everyChunkOnce() {
     let saved = Parallel.threads
     defer { Parallel.threads = saved }
-    Parallel.threads = 4
-    for chunks in [2, 3, 4, 7, 32] {
-      let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
-      defer { counts.deallocate() }
-      counts.initialize(repeating: 0)
-      let loops = 2_000
-      for _ in 0..<loops { Parallel.run(chunks) { c in counts[c] += 1 } }
-      #expect(counts.allSatisfy { $0 == loops }, "chunks = \(chunks)")
+    // 4 → 2 parks two workers, 3 wakes one of them again.
+    for threads in [4, 2, 3, 1] {
+      Parallel.threads = threads
+      for chunks in [2, 3, 4, 7, 32] {
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        let loops = 1_000
+        for _ in 0..<loops { Parallel.run(chunks) { c in counts[c] += 1 } }
+        #expect(counts.allSatisfy { $0 == loops }, "threads = \(threads), chunks = \(chunks)")
+      }
     }
   }
 

@@ -42,6 +42,11 @@ final class WorkerPool: @unchecked Sendable {
   private let busy = Atomic<Bool>(false)
   /// Workers started so far.
   private let started = Mutex<Int>(0)
+  /// Workers the loops ask for (``Parallel/threads`` − 1). Workers with a higher index, left
+  /// from a larger setting, park on ``unpark`` instead of competing for the cores.
+  private let wanted = Atomic<Int>(0)
+  private let parked = Atomic<Int>(0)
+  private let unpark = DispatchSemaphore(value: 0)
   /// Workers asleep (or about to sleep) on ``wakeUp``.
   private let sleepers = Atomic<Int>(0)
   private let wakeUp = DispatchSemaphore(value: 0)
@@ -61,6 +66,9 @@ final class WorkerPool: @unchecked Sendable {
       return
     }
     startWorkers(workers)
+    if wanted.exchange(workers, ordering: .sequentiallyConsistent) < workers {
+      for _ in 0..<parked.exchange(0, ordering: .sequentiallyConsistent) { unpark.signal() }
+    }
     withoutActuallyEscaping(body) { body in
       self.body = body
       remaining.store(chunks, ordering: .relaxed)
@@ -120,10 +128,19 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Worker `index` (1, 2, …): claim chunks of each new loop; between loops spin, then sleep.
+  /// Worker `index` (1, 2, …): claim chunks of each new loop; between loops spin, then sleep;
+  /// park while the loops want fewer workers than `index`.
   fileprivate func work(_ index: Int) -> Never {
     var seen = claims.load(ordering: .acquiring) >> 40
     while true {
+      if index > wanted.load(ordering: .sequentiallyConsistent) {
+        // Same handshake as for sleeping: either the caller raising `wanted` sees this worker
+        // in `parked`, or the worker sees the raised `wanted` here.
+        parked.add(1, ordering: .sequentiallyConsistent)
+        if index > wanted.load(ordering: .sequentiallyConsistent) { unpark.wait() }
+        seen = claims.load(ordering: .acquiring) >> 40
+        continue
+      }
       let generation = nextGeneration(after: seen)
       seen = generation
       while let c = claim(generation, preferring: index) { finish(c) }
