@@ -55,7 +55,7 @@ public struct LSMR: Sendable {
   }
 
   func run(_ pair: AdjointPair, _ b: [Double], x0: [Double], monitor: SolveMonitor?) -> LeastSquaresResult {
-    let m = pair.rows, n = pair.columns
+    let n = pair.columns
     let bNorm = Vector.norm(b)
     let x = ScratchVector(x0)
     let (r0, matvecs) = pair.initialResidual(b, x0: x)

@@ -71,7 +71,7 @@ public struct LSQR: Sendable {
 
   /// The iteration on an already validated problem (shared with ``SketchPreconditionedLSQR``).
   func run(_ pair: AdjointPair, _ b: [Double], x0: [Double], monitor: SolveMonitor?) -> LeastSquaresResult {
-    let m = pair.rows, n = pair.columns
+    let n = pair.columns
     let bNorm = Vector.norm(b)
     let x = ScratchVector(x0)
     let w = ScratchVector(count: n)  // x-space direction R⁻¹w
