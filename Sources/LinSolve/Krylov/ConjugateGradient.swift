@@ -6,9 +6,11 @@
 ///   ``StopReason/indefinite`` instead of producing garbage;
 /// - the stopping test uses the unpreconditioned recursive residual `‖r_k‖₂`, so rtol means
 ///   the same with and without a preconditioner; the true residual is recomputed at the end;
-/// - each iteration makes three passes over memory: `q = Ap` fused with `pᵀq`, the `x`/`r`
-///   updates fused with `rᵀr`, and `p ← z + βp`; a Jacobi preconditioner is fused into the
-///   second pass, any other computes `z = M⁻¹r` with `rᵀz` (``Preconditioner/applyAndDot(_:into:)``).
+/// - each iteration makes three passes over memory: `q = Ap` fused with `pᵀq`, `r ← r − αq`
+///   fused with `rᵀr`, and `x ← x + αp` fused with `p ← z + βp` (x is updated one pass later
+///   than in the textbook, with the same numbers, so `x` and `p` are each streamed once); a
+///   Jacobi preconditioner is fused into the second pass, any other computes `z = M⁻¹r` with
+///   `rᵀz` (``Preconditioner/applyAndDot(_:into:)``).
 ///
 /// ```swift
 /// let pcg = ConjugateGradient(preconditioner: try IncompleteCholesky(A))
@@ -74,24 +76,31 @@ public struct ConjugateGradient: IterativeSolver {
           matvecs += 1
           if !(pq > 0) { return pq.isFinite ? .indefinite : .nonFinite }
           let alpha = rho / pq
-          // x ← x + αp;  r ← r − αq;  rr ← rᵀr;  then z ← M⁻¹ r and ρ_new ← rᵀz
-          let rhoNew: Double
+          // r ← r − αq;  rr ← rᵀr;  then z ← M⁻¹ r and ρ_new ← rᵀz. The x update is
+          // deferred to the direction pass (and made here only when the solve stops).
+          var rhoNew: Double
           if let jacobiScale {
-            // Jacobi: z and rᵀz in the same pass as the update
+            // Jacobi: z and rᵀz in the same pass as the residual update
             (rr, rhoNew) = jacobiScale.withUnsafeBufferPointer { d in
-              Fused.updateSolutionResidualAndScale(
-                alpha: alpha, p: UnsafeBufferPointer(p), q: UnsafeBufferPointer(q), x: x, r: r, scale: d, z: z)
+              Fused.updateResidualAndScale(alpha: alpha, q: UnsafeBufferPointer(q), r: r, scale: d, z: z)
             }
-            if let stop = tracker.step(residualNorm: rr.squareRoot()) { return stop }
           } else {
-            rr = Fused.updateSolutionAndResidual(
-              alpha: alpha, p: UnsafeBufferPointer(p), q: UnsafeBufferPointer(q), x: x, r: r)
-            if let stop = tracker.step(residualNorm: rr.squareRoot()) { return stop }
-            rhoNew = preconditioner?.applyAndDot(UnsafeBufferPointer(r), into: z) ?? rr
+            rr = Fused.updateResidual(alpha: alpha, q: UnsafeBufferPointer(q), r: r)
+            rhoNew = rr
           }
-          if !(rhoNew > 0) { return rhoNew.isFinite ? .indefinite : .nonFinite }
-          // β ← ρ_new / ρ;  p ← z + βp
-          Vector.xpby(UnsafeBufferPointer(z), rhoNew / rho, p)
+          if let stop = tracker.step(residualNorm: rr.squareRoot()) {
+            Vector.axpy(alpha, UnsafeBufferPointer(p), x)
+            return stop
+          }
+          if jacobiScale == nil, let m = preconditioner {
+            rhoNew = m.applyAndDot(UnsafeBufferPointer(r), into: z)
+          }
+          if !(rhoNew > 0) {
+            Vector.axpy(alpha, UnsafeBufferPointer(p), x)
+            return rhoNew.isFinite ? .indefinite : .nonFinite
+          }
+          // x ← x + αp;  β ← ρ_new / ρ;  p ← z + βp
+          Fused.updateSolutionAndDirection(alpha: alpha, beta: rhoNew / rho, z: UnsafeBufferPointer(z), p: p, x: x)
           rho = rhoNew
         }
       }

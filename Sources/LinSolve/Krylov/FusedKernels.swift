@@ -58,21 +58,37 @@ enum Fused {
     }
   }
 
-  /// `x ← x + αp`, `r ← r − αq`, `z ← d ⊙ r` (Jacobi: `d = 1/diag(A)`), returns `(rᵀr, rᵀz)`:
-  /// PCG-Jacobi's update, preconditioner and both reductions in one pass.
+  /// `r ← r − αq`, returns `rᵀr` (CG's residual update, with `x` deferred to
+  /// ``updateSolutionAndDirection(alpha:beta:z:p:x:)``).
   @inlinable
-  static func updateSolutionResidualAndScale(
-    alpha: Double, p: UnsafeBufferPointer<Double>, q: UnsafeBufferPointer<Double>,
-    x: UnsafeMutableBufferPointer<Double>, r: UnsafeMutableBufferPointer<Double>,
+  static func updateResidual(
+    alpha: Double, q: UnsafeBufferPointer<Double>, r: UnsafeMutableBufferPointer<Double>
+  ) -> Double {
+    guard let qp = q.baseAddress, let rp = r.baseAddress else { return 0 }
+    return Parallel.sum(r.count) { range in
+      var s = 0.0
+      for i in range {
+        let ri = rp[i] - alpha * qp[i]
+        rp[i] = ri
+        s += ri * ri
+      }
+      return s
+    }
+  }
+
+  /// `r ← r − αq`, `z ← d ⊙ r` (Jacobi: `d = 1/diag(A)`), returns `(rᵀr, rᵀz)`: PCG-Jacobi's
+  /// residual update, preconditioner and both reductions in one pass.
+  @inlinable
+  static func updateResidualAndScale(
+    alpha: Double, q: UnsafeBufferPointer<Double>, r: UnsafeMutableBufferPointer<Double>,
     scale d: UnsafeBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>
   ) -> (rr: Double, rz: Double) {
-    guard let pp = p.baseAddress, let qp = q.baseAddress, let xp = x.baseAddress, let rp = r.baseAddress,
-      let dp = d.baseAddress, let zp = z.baseAddress
-    else { return (0, 0) }
-    return Parallel.sum2(x.count) { range in
+    guard let qp = q.baseAddress, let rp = r.baseAddress, let dp = d.baseAddress, let zp = z.baseAddress else {
+      return (0, 0)
+    }
+    return Parallel.sum2(r.count) { range in
       var rr = 0.0, rz = 0.0
       for i in range {
-        xp[i] += alpha * pp[i]
         let ri = rp[i] - alpha * qp[i]
         rp[i] = ri
         let zi = dp[i] * ri
@@ -81,6 +97,23 @@ enum Fused {
         rz += ri * zi
       }
       return (rr, rz)
+    }
+  }
+
+  /// `x ← x + αp`, then `p ← z + βp`, in one pass: the solution update of the iteration that
+  /// used `p`, moved here from the residual pass so each of `x`, `p` is streamed once.
+  @inlinable
+  static func updateSolutionAndDirection(
+    alpha: Double, beta: Double, z: UnsafeBufferPointer<Double>, p: UnsafeMutableBufferPointer<Double>,
+    x: UnsafeMutableBufferPointer<Double>
+  ) {
+    guard let zp = z.baseAddress, let pp = p.baseAddress, let xp = x.baseAddress else { return }
+    Parallel.forEachChunk(x.count) { range in
+      for i in range {
+        let pi = pp[i]
+        xp[i] += alpha * pi
+        pp[i] = zp[i] + beta * pi
+      }
     }
   }
 
