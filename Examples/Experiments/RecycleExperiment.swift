@@ -71,12 +71,18 @@ struct RecycleExperiment: ParsableCommand {
   var fischerCapacity: Int = 40
 
   @Option(help: ArgumentHelp(
-    "Relative A-norm below which Fischer drops a solution as already spanned.",
-    discussion: "The library default 1e-10 admits the solutions of systems whose right-hand side is already spanned; what is left of them after A-orthogonalisation is the 1e-8 solve error, and those directions made later guesses 500× worse (fixed-a, N = 60: x₀ residual 1e-7 → 5e-5)."))
-  var fischerTolerance: Double = 1e-6
+    "Relative A-norm below which Fischer drops a solution as already spanned; default: the library's (√rtol).",
+    discussion: "A tolerance near the solve error admits error directions: 1e-10 made later guesses 500× worse (fixed-a, N = 60: x₀ residual 1e-7 → 5e-5)."))
+  var fischerTolerance: Double?
 
   @Option(help: "Systems solved by GMRES(m) (and its warm start) on darcy-skr: ≈ 2·10⁴ products, 8 s each; 0 = all.")
   var gmresSystems: Int = 3
+
+  @Flag(help: "Fischer: solve the systems that add a new direction only to rtol (FischerProjection.tightensNewDirections = false), for the ablation.")
+  var fischerUntightened = false
+
+  @Option(help: "Threads of LinSolve's own kernels (Parallel.threads); default: the library's (the cores, at most 2 here).")
+  var threads: Int?
 
   @Flag(help: "Print one JSON object (one workload) instead of tables; writes no files.")
   var json = false
@@ -95,7 +101,8 @@ struct RecycleExperiment: ParsableCommand {
     guard recycleDimension >= 1, recycleDimension < restart else {
       throw ValidationError("--recycle-dimension must be in 1..<restart")
     }
-    guard fischerCapacity >= 1, gmresSystems >= 0, ritzDirections >= 0, maxIterations >= 1, fischerTolerance > 0, fischerTolerance < 1 else {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    guard fischerCapacity >= 1, gmresSystems >= 0, ritzDirections >= 0, maxIterations >= 1, (fischerTolerance ?? 0.5) > 0, (fischerTolerance ?? 0.5) < 1 else {
       throw ValidationError("--fischer-capacity and --max-iterations must be positive, --gmres-systems ≥ 0, --fischer-tolerance in (0, 1)")
     }
     _ = try sweep(.darcySPD)
@@ -163,6 +170,7 @@ struct RecycleExperiment: ParsableCommand {
 
   func run() throws {
     BLAS.threads = 1  // OpenBLAS threads spinning beside the Swift-threaded loops only hurt (BLAS.swift)
+    if let threads { Parallel.threads = threads }
     let workloads = workload == "all" ? RecycleWorkload.allCases : [RecycleWorkload(rawValue: workload)!]
     var report = RecycleReport()
     if !json {
@@ -228,7 +236,7 @@ struct RecycleExperiment: ParsableCommand {
       workload: w, sequence: sequence, greedyOrder: greedy,
       stopping: StoppingCriterion(rtol: rtol, maxIterations: maxIterations), recycleDimension: recycleDimension,
       ritzDirections: ritzDirections, restart: restart, fischerCapacity: fischerCapacity,
-      fischerTolerance: fischerTolerance, gmresSystems: gmresSystems)
+      fischerTolerance: fischerTolerance, fischerTightens: !fischerUntightened, gmresSystems: gmresSystems)
 
     var directDone: [RecycleStrategy: RecycleRun] = [:]
     for pc in pcs {
@@ -268,7 +276,9 @@ struct RecycleExperiment: ParsableCommand {
     if maxIterations != 20_000 { c += " --max-iterations \(maxIterations)" }
     if w == .darcySKR { c += " --gmres-systems \(gmresSystems)" }
     if w == .fixedA && fischerCapacity != 40 { c += " --fischer-capacity \(fischerCapacity)" }
-    if w == .fixedA && fischerTolerance != 1e-6 { c += " --fischer-tolerance \(fischerTolerance)" }
+    if w == .fixedA, let fischerTolerance { c += " --fischer-tolerance \(fischerTolerance)" }
+    if w == .fixedA && fischerUntightened { c += " --fischer-untightened" }
+    if let threads { c += " --threads \(threads)" }
     if let strategies { c += " --strategies \(strategies)" }
     if allStrategies { c += " --all-strategies" }
     if json { c += " --json" }

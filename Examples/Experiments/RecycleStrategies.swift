@@ -273,8 +273,10 @@ struct RecycleRunner {
   var restart: Int
   /// Capacity of the Fischer basis.
   var fischerCapacity: Int
-  /// ``FischerProjection/dependenceTolerance``.
-  var fischerTolerance: Double
+  /// ``FischerProjection/dependenceTolerance`` (`nil`: the library default).
+  var fischerTolerance: Double?
+  /// ``FischerProjection/tightensNewDirections``.
+  var fischerTightens: Bool
   /// Systems solved by GMRES (and its warm start) on the nonsymmetric workload; 0 = all.
   var gmresSystems: Int
 
@@ -366,8 +368,9 @@ struct RecycleRunner {
       let a = sequence.systems[0].matrix
       var projection = FischerProjection(a, capacity: fischerCapacity)
       projection.dependenceTolerance = fischerTolerance
+      projection.tightensNewDirections = fischerTightens
       let cg = ConjugateGradient(stopping: stopping, preconditioner: m)
-      label += " L=\(fischerCapacity)"
+      label += " L=\(fischerCapacity)" + (fischerTightens ? "" : " untightened")
       try loop(order) { s, changed in
         let setup = try setUp(s.matrix, changed)
         return (try projection.solve(s.rhs, using: cg), nil, setup)

@@ -410,9 +410,16 @@ struct FischerProjectionTests {
     #expect(a.residualNorm(x: x0, b: b) / Vector.norm(b) <= 1e-10)
     let cg = try ConjugateGradient(stopping: StoppingCriterion(rtol: recyclingRtol)).solve(a, b, x0: x0)
     #expect(cg.iterations == 0)
-    let viaFischer = try fischer.solve(b, using: ConjugateGradient(stopping: StoppingCriterion(rtol: recyclingRtol)))
+    var calls: [Int] = []
+    let viaFischer = try fischer.solve(b, using: ConjugateGradient(stopping: StoppingCriterion(rtol: recyclingRtol))) { k, _ in
+      calls.append(k)
+      return .continue
+    }
     #expect(viaFischer.iterations == 0)
-    #expect(viaFischer.matvecs == 2)  // the initial and the final residual; nothing added
+    #expect(viaFischer.matvecs == 0)  // the guess's residual comes from the stored A·X; nothing added
+    #expect(calls == [0])
+    #expect(fischer.projectedSolves == 1)
+    #expect(abs(viaFischer.trueResidualNorm - a.residualNorm(x: viaFischer.x, b: b)) <= 1e-12 * Vector.norm(b))
     expectSolved(viaFischer, a, b, "Fischer guess")
 
     // A vector already spanned is dropped; A·x may be passed to save the product.
@@ -420,6 +427,60 @@ struct FischerProjectionTests {
     #expect(!added)
     #expect(fischer.count == 3)
     #expect(fischer.matvecs == 3)
+  }
+
+  @Test("Right-hand sides from a 6-dimensional family: at most one product each once the span is captured")
+  func familyCaptured() throws {
+    let n = 24
+    let a = Diffusion.matrix2D(n) { x, y in exp(sin(3 * x) * cos(2 * y)) }
+    var rng = TestRandom(seed: 33)
+    let family = (0..<6).map { _ in rng.vector(a.rows) }
+    func member() -> [Double] {
+      let c = (0..<6).map { _ in rng.next() }
+      return (0..<a.rows).map { i in (0..<6).reduce(0) { $0 + c[$1] * family[$1][i] } }
+    }
+    for tightened in [true, false] {
+      var fischer = FischerProjection(a, capacity: 10)
+      fischer.tightensNewDirections = tightened
+      let pcg = ConjugateGradient(stopping: StoppingCriterion(rtol: recyclingRtol), preconditioner: try JacobiPreconditioner(a))
+      var products: [Int] = []
+      for _ in 0..<16 {
+        let b = member()
+        let result = try fischer.solve(b, using: pcg)
+        expectSolved(result, a, b, "family member, tightened \(tightened)")
+        products.append(result.matvecs)
+      }
+      // Six directions, then every solution is dropped as spanned — without spending a product.
+      #expect(fischer.count == 6)
+      #expect(fischer.matvecs == 6)
+      #expect(fischer.dropped == 10 - fischer.projectedSolves)
+      if tightened {
+        // Observed: 93–94 products for each of the first six, then 0 for all ten.
+        #expect(products.suffix(10).allSatisfy { $0 <= 1 }, "\(products)")
+      } else {
+        // Observed: 85–91, then 0–9 (the guesses leave a few rtol): 49 for the ten.
+        #expect(products.suffix(10).reduce(0, +) > products.suffix(10).count)
+      }
+    }
+  }
+
+  @Test("The default dependence tolerance (√rtol) drops a remainder at the solve-error level; 1e-10 admits it")
+  func dependenceTolerance() throws {
+    let a = Poisson.matrix2D(12)
+    var rng = TestRandom(seed: 8)
+    let b0 = rng.vector(a.rows), e = rng.vector(a.rows)
+    let x = try ConjugateGradient(stopping: StoppingCriterion(rtol: 1e-12)).solve(a, b0).x
+    // The solution plus a perturbation of relative size 10⁻⁶: what a solve to 10⁻⁶ leaves.
+    let scale = 1e-6 * Vector.norm(x) / Vector.norm(e)
+    let perturbed = zip(x, e).map { $0 + scale * $1 }
+    var loose = FischerProjection(a, capacity: 4)
+    var strict = FischerProjection(a, capacity: 4)
+    strict.dependenceTolerance = 1e-10
+    let looseFirst = loose.add(solution: x), looseSecond = loose.add(solution: perturbed)
+    let strictFirst = strict.add(solution: x), strictSecond = strict.add(solution: perturbed)
+    #expect(looseFirst && !looseSecond)
+    #expect(strictFirst && strictSecond)
+    #expect(loose.count == 1 && strict.count == 2)
   }
 
   @Test("The basis holds at most L vectors, stays A-orthonormal, and always spans the newest solution")
