@@ -376,6 +376,7 @@ struct RecycleWorkloadResult {
           "\(r.systems)", "\(r.matvecsPerSystem)", "\(r.lastFiveMatvecs)", "\(r.preconditionerApplicationsPerSystem)",
           "\(r.rebuildMatvecsPerSystem)", "\(r.secondsPerSystem)", "\(r.cpuSecondsPerSystem)", "\(r.setupSecondsPerSystem)",
           "\(r.projectionSecondsPerSystem)", "\(r.updateSecondsPerSystem)", "\(r.trueResidualMax)", "\(r.converged)",
+          "\(r.rebuildSecondsPerSystem)",
         ])
         for rec in r.records {
           systems.append([
@@ -395,7 +396,7 @@ struct RecycleWorkloadResult {
         "workload", "N", "n", "steps", "preconditioner", "strategy", "label", "solver_preconditioner", "order", "systems",
         "matvecs_per_system", "last5_matvecs", "preconditioner_applications_per_system", "rebuild_matvecs_per_system",
         "seconds_per_system", "cpu_seconds_per_system", "setup_seconds_per_system", "projection_seconds_per_system", "update_seconds_per_system",
-        "true_residual_max", "converged",
+        "true_residual_max", "converged", "rebuild_seconds_per_system",
       ], rows: summary)
     try writeCSV(
       "\(base)_systems.csv",

@@ -209,6 +209,8 @@ struct RecycleRecord {
   var setupSeconds: Double
   var projectionSeconds: Double
   var updateSeconds: Double
+  /// Seconds rebuilding the space's image (k products when A changed, then the normalisation).
+  var rebuildSeconds: Double
   var relativeResidual: Double
   var reason: StopReason
 }
@@ -239,6 +241,7 @@ struct RecycleRun {
   var setupSecondsPerSystem: Double { mean(\.setupSeconds) }
   var projectionSecondsPerSystem: Double { mean(\.projectionSeconds) }
   var updateSecondsPerSystem: Double { mean(\.updateSeconds) }
+  var rebuildSecondsPerSystem: Double { mean(\.rebuildSeconds) }
   var trueResidualMax: Double { records.map(\.relativeResidual).max() ?? 0 }
   var converged: Int { records.filter { $0.reason == .converged }.count }
 
@@ -313,6 +316,7 @@ struct RecycleRunner {
             iterations: result.iterations,
             rebuildMatvecs: stats?.rebuildMatvecs ?? 0, seconds: seconds, cpuSeconds: cpu, setupSeconds: setup,
             projectionSeconds: stats?.projectionSeconds ?? 0, updateSeconds: stats?.updateSeconds ?? 0,
+            rebuildSeconds: stats?.rebuildSeconds ?? 0,
             relativeResidual: relative, reason: result.reason))
         previousX = result.x
       }

@@ -363,18 +363,21 @@ public struct RecycleSpace {
   mutating func computePreconditionedGram(_ m: (any Preconditioner)?, _ cost: inout PreparationCost) {
     let n = length, k = dimension
     guard k > 0 else { preconditionedGram = []; return }
-    var g = [Double](repeating: 0, count: k * k)
+    var g: [Double]
     if let m {
-      var t = [Double](repeating: 0, count: n)
+      // E = M⁻¹C column by column, then CᵀE in one dgemm (one pass over C, not k).
+      var e = [Double](repeating: 0, count: n * k)
       c.withUnsafeBufferPointer { cp in
-        t.withUnsafeMutableBufferPointer { tp in
-          g.withUnsafeMutableBufferPointer { gp in
-            for j in 0..<k {
-              m.apply(UnsafeBufferPointer(start: cp.baseAddress! + j * n, count: n), into: tp)
-              DenseKernels.gemvT(rows: n, cols: k, cp.baseAddress!, lda: n, tp.baseAddress!, into: gp.baseAddress! + j * k)
-            }
+        e.withUnsafeMutableBufferPointer { ep in
+          for j in 0..<k {
+            m.apply(
+              UnsafeBufferPointer(start: cp.baseAddress! + j * n, count: n),
+              into: UnsafeMutableBufferPointer(start: ep.baseAddress! + j * n, count: n))
           }
         }
+      }
+      g = c.withUnsafeBufferPointer { cp in
+        e.withUnsafeBufferPointer { DenseKernels.gram(rows: n, cp.baseAddress!, colsA: k, $0.baseAddress!, colsB: k) }
       }
       cost.preconditionerApplications += k
     } else {
