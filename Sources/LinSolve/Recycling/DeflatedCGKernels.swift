@@ -66,20 +66,7 @@ extension BlockKernels {
           var start = range.lowerBound
           while start < range.upperBound {
             let end = min(start &+ blockRows, range.upperBound)
-            if let (rp, cp, vp) = csr {
-              var i = start
-              while i < end {
-                var sum = 0.0
-                var e = rp[i]
-                let stop = rp[i &+ 1]
-                while e < stop {
-                  sum += vp[e] * p[Int(truncatingIfNeeded: cp[e])]
-                  e &+= 1
-                }
-                q[i] = sum
-                i &+= 1
-              }
-            }
+            if let csr { rowProducts(csr.0, csr.1, csr.2, p, start, end, into: q) }
             accumulateProduct(c, ld: ld, cols: k, negated, start, end, into: q)
             let count = end &- start
             var i = 0
@@ -115,6 +102,24 @@ extension BlockKernels {
         if j < k { t[j] = sum } else { pq = sum }
       }
       return pq
+    }
+  }
+
+  /// `q[i] = (A·p)[i]` for `i ∈ start..<end`, A in CSR.
+  @inline(__always)
+  private static func rowProducts(
+    _ rp: UnsafePointer<Int>, _ cp: UnsafePointer<Int32>, _ vp: UnsafePointer<Double>, _ p: UnsafePointer<Double>,
+    _ start: Int, _ end: Int, into q: UnsafeMutablePointer<Double>
+  ) {
+    for i in start..<end {
+      var sum = 0.0
+      var e = rp[i]
+      let stop = rp[i + 1]
+      while e < stop {
+        sum += vp[e] * p[Int(cp[e])]
+        e += 1
+      }
+      q[i] = sum
     }
   }
 

@@ -75,7 +75,7 @@ enum DenseKernels {
 
   /// Rows per block in ``combineInPlace(rows:target:ld:inColumns:_:outColumns:extra:)``: the
   /// block of the target copied aside (rows × k doubles) stays in cache.
-  static let blockRows = 512
+  static let blockRows = 4096
 
   /// `T[:, 0..<outColumns] ← T[:, 0..<inColumns]·S + Σ Eᵢ·Sᵢ`, in place, one block of rows at a
   /// time (each block of `T` is copied aside first), so no second n×k array is needed.
