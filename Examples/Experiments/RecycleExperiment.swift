@@ -55,7 +55,7 @@ struct RecycleExperiment: ParsableCommand {
   @Option(help: "k of DeflatedCG and GCRO-DR (the key deflatedCG).")
   var recycleDimension: Int = 20
 
-  @Option(help: "Further DeflatedCG dimensions k (keys deflatedCG<k>; empty for none); default 5,10 at 98², 5 for slow and fixed-a.")
+  @Option(help: "Further DeflatedCG dimensions k (keys deflatedCG<k>; empty for none); default 5,10.")
   var deflationSweep: String?
 
   @Option(help: "Search directions s of each solve kept for DeflatedCG's Rayleigh–Ritz refresh; 0: max(2k, 20).")
@@ -490,11 +490,14 @@ struct RecycleReport {
         }
         for d in defl {
           let ratio = d.matvecsPerSystem / p.matvecsPerSystem
-          let faster = d.secondsPerSystem < p.secondsPerSystem && d.cpuSecondsPerSystem < p.cpuSecondsPerSystem
-          say(String(format: "%@ slow N=%d T=%d, Jacobi: %@ %.1f mv vs PCG %.1f → %.3f × (target ≤ 0.6; reference 442 vs 745); wall %.4f vs %.4f s/system, CPU %.4f vs %.4f (%@)",
+          // The target is wall time; CPU time is printed beside it (the deflated passes use two
+          // threads where PCG's vector loops at this n use one, so CPU can exceed wall).
+          let faster = d.secondsPerSystem < p.secondsPerSystem
+          let cpuNote = d.cpuSecondsPerSystem < p.cpuSecondsPerSystem ? "less CPU too" : "but more CPU"
+          say(String(format: "%@ slow N=%d T=%d, Jacobi: %@ %.1f mv vs PCG %.1f → %.3f × (target ≤ 0.6; reference 442 vs 745); wall %.4f vs %.4f s/system (%@, %.2f×), CPU %.4f vs %.4f (%@)",
                      verdict(ratio <= 0.6 && faster), w.grid, w.steps, d.label, d.matvecsPerSystem, p.matvecsPerSystem,
-                     ratio, d.secondsPerSystem, p.secondsPerSystem, d.cpuSecondsPerSystem, p.cpuSecondsPerSystem,
-                     faster ? "faster than PCG" : "slower than PCG"))
+                     ratio, d.secondsPerSystem, p.secondsPerSystem, faster ? "faster than PCG" : "slower than PCG",
+                     p.secondsPerSystem / d.secondsPerSystem, d.cpuSecondsPerSystem, p.cpuSecondsPerSystem, cpuNote))
         }
         if let c = w.run(.cholesky, .jacobi) {
           let best = defl.min { $0.cpuSecondsPerSystem < $1.cpuSecondsPerSystem }

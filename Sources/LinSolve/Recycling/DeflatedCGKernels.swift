@@ -6,11 +6,30 @@
 //   C. p̃ ← s ∘ r + β·p̃                             (z = s ∘ r is never stored)
 //
 // with `s` the inverse diagonal of the preconditioner (`nil`: none). All three are split into
-// the same chunks of rows as the block kernels (`BlockKernels.chunkCount(rows:cols:)`, which
-// counts the n·k work of pass A), so each thread keeps the same rows from pass to pass and the
-// pool's workers stay awake between them. Partial sums are combined in chunk order.
+// the same chunks of rows (`passChunkCount(rows:cols:)`, which counts the work of pass A: the
+// SpMV and the vector updates, about 8 entries per row, plus the k of the block), so each
+// thread keeps the same rows from pass to pass and the pool's workers stay awake between them.
+// Partial sums are combined in chunk order.
 
 extension BlockKernels {
+  /// The chunks of the three passes for `n` rows and a block of `k` columns.
+  @inline(__always)
+  static func passChunkCount(rows n: Int, cols k: Int) -> Int {
+    guard n >= 2 * blockRows else { return 1 }
+    return min(Parallel.chunkCount(n &* (k &+ 8)), n / blockRows)
+  }
+
+  /// Runs `body(range, chunk)` over the chunks of the passes.
+  @inline(__always)
+  private static func forEachPassChunk(rows n: Int, cols k: Int, _ body: (Range<Int>, Int) -> Void) {
+    let chunks = passChunkCount(rows: n, cols: k)
+    if chunks == 1 {
+      body(0..<n, 0)
+      return
+    }
+    Parallel.run(chunks) { c in body(Parallel.chunk(c, of: chunks, count: n), c) }
+  }
+
   /// Pass A: `q ← A·p − C·ν` (or, with `matrix` `nil`, `q ← q − C·ν` for a `q` that already
   /// holds `A·p`), `t ← Cᵀ(s ∘ q)` and returns `pᵀq`.
   ///
@@ -52,12 +71,12 @@ extension BlockKernels {
     into t: UnsafeMutablePointer<Double>,
     csr: (UnsafePointer<Int>, UnsafePointer<Int32>, UnsafePointer<Double>)?
   ) -> Double {
-    let chunks = chunkCount(rows: n, cols: k)
+    let chunks = passChunkCount(rows: n, cols: k)
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks * (k + 1) + max(k, 1)) { buffer in
       let partial = buffer.baseAddress!
       let negated = partial + chunks &* (k &+ 1)
       for j in 0..<k { negated[j] = -nu[j] }
-      forEachChunk(rows: n, cols: k) { range, chunk in
+      forEachPassChunk(rows: n, cols: k) { range, chunk in
         let target = partial + chunk &* (k &+ 1)
         target.update(repeating: 0, count: k &+ 1)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: blockRows) { scratch in
@@ -129,10 +148,10 @@ extension BlockKernels {
     alpha: Double, _ p: UnsafePointer<Double>, _ q: UnsafePointer<Double>, x: UnsafeMutablePointer<Double>,
     r: UnsafeMutablePointer<Double>, scale s: UnsafePointer<Double>?, rows n: Int, cols k: Int
   ) -> (rr: Double, rz: Double) {
-    let chunks = chunkCount(rows: n, cols: k)
+    let chunks = passChunkCount(rows: n, cols: k)
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * chunks) { partial in
       let partial = partial.baseAddress!
-      forEachChunk(rows: n, cols: k) { range, chunk in
+      forEachPassChunk(rows: n, cols: k) { range, chunk in
         let a = SIMD2(repeating: alpha)
         var rr = SIMD2<Double>(), rz = SIMD2<Double>()
         var i = range.lowerBound
@@ -169,7 +188,7 @@ extension BlockKernels {
     _ r: UnsafePointer<Double>, scale s: UnsafePointer<Double>?, beta: Double, _ p: UnsafePointer<Double>,
     into out: UnsafeMutablePointer<Double>, rows n: Int, cols k: Int
   ) {
-    forEachChunk(rows: n, cols: k) { range, _ in
+    forEachPassChunk(rows: n, cols: k) { range, _ in
       let b = SIMD2(repeating: beta)
       var i = range.lowerBound
       let end = range.upperBound
