@@ -9,7 +9,8 @@
 /// - each iteration makes three passes over memory: `q = Ap` fused with `pᵀq`, `r ← r − αq`
 ///   fused with `rᵀr`, and `x ← x + αp` fused with `p ← z + βp` (x is updated one pass later
 ///   than in the textbook, with the same numbers, so `x` and `p` are each streamed once); a
-///   Jacobi preconditioner is fused into the second pass, any other computes `z = M⁻¹r` with
+///   diagonal preconditioner (``DiagonalPreconditioner``, e.g. Jacobi) is fused into the second
+///   pass, any other computes `z = M⁻¹r` with
 ///   `rᵀz` (``Preconditioner/applyAndDot(_:into:)``).
 ///
 /// ```swift
@@ -48,10 +49,11 @@ public struct ConjugateGradient: IterativeSolver {
     let v = workspace.vectors(preconditioner == nil ? 3 : 4, length: n)
     let r = v[0], p = v[1], q = v[2]
     let z = preconditioner == nil ? r : v[3]
-    // Jacobi is fused into the x/r update (the same three passes per iteration as plain CG).
-    let jacobiScale = (preconditioner as? JacobiPreconditioner)?.inverseDiagonal
+    // A diagonal M (Jacobi) is fused into the residual pass (the same three passes per
+    // iteration as plain CG).
+    let jacobiScale = (preconditioner as? any DiagonalPreconditioner)?.inverseDiagonal
     if let jacobiScale {
-      precondition(jacobiScale.count == n, "jacobi: set up for a matrix of size \(jacobiScale.count), not \(n)")
+      precondition(jacobiScale.count == n, "\(preconditioner!.name): set up for a matrix of size \(jacobiScale.count), not \(n)")
     }
     var tracker = ConvergenceTracker(
       criterion: stopping, rhsNorm: Vector.norm(b), monitor: monitor, recordHistory: recordHistory)
@@ -80,7 +82,7 @@ public struct ConjugateGradient: IterativeSolver {
           // deferred to the direction pass (and made here only when the solve stops).
           var rhoNew: Double
           if let jacobiScale {
-            // Jacobi: z and rᵀz in the same pass as the residual update
+            // Diagonal M: z and rᵀz in the same pass as the residual update
             (rr, rhoNew) = jacobiScale.withUnsafeBufferPointer { d in
               Fused.updateResidualAndScale(alpha: alpha, q: UnsafeBufferPointer(q), r: r, scale: d, z: z)
             }
