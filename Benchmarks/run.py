@@ -581,7 +581,7 @@ def markdown(rows, records, meta, mode):
              "Eigen and SciPy use 4-byte row pointers, which the model does not credit them with.")
     L.append("")
     L.append("Threads: LinSolve's kernels (`Parallel.threads` = 2) and the C/OpenMP peers split loops only "
-             "when n ≥ 65,536 (LinSolve's rule, copied by the C peer), so the `threads` column shows what "
+             "when n ≥ 16,384 (LinSolve's rule, copied by the C peer), so the `threads` column shows what "
              "was actually used. Eigen runs its sparse product on 2 OpenMP threads, its vector operations on one.")
     return "\n".join(L) + "\n", ok
 

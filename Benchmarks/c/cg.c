@@ -27,7 +27,7 @@
 #define MAX_ITERATIONS 10000
 #define PAD 8 /* doubles per partial-sum slot: one cache line each */
 /* Loops shorter than this run on one thread: LinSolve's rule (2 × Parallel.minimumChunk). */
-#define PAR_MIN 65536
+#define PAR_MIN 16384
 
 static int g_dim;
 static int64_t g_N;

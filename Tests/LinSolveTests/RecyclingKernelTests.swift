@@ -3,7 +3,7 @@ import Testing
 
 // The vectorised, threaded block kernels of the recycling solvers against naive loops, on sizes
 // that hit every remainder (columns not a multiple of 4, odd rows, a partial last block of
-// rows) and sizes large enough to be split across threads (n ≥ 2·1024 and n·k ≥ 65,536).
+// rows) and sizes large enough to be split across threads (n ≥ 2·1024 and n·k ≥ 2·Parallel.minimumChunk).
 
 /// (rows, columns): small odd shapes, one block + 1, and shapes split into two chunks.
 private let shapes: [(n: Int, k: Int)] = [
@@ -162,10 +162,10 @@ struct RecyclingKernelTests {
     }
   }
 
-  @Test("Kernels on fewer than two blocks of rows, or on fewer than 2·32,768 entries, stay on one thread")
+  @Test("Kernels on fewer than two blocks of rows, or on fewer than 2·Parallel.minimumChunk entries, stay on one thread")
   func chunking() {
     // (Whether larger ones are split depends on Parallel.threads, which other suites change.)
     #expect(BlockKernels.chunkCount(rows: 2_047, cols: 100) == 1)
-    #expect(BlockKernels.chunkCount(rows: 40_000, cols: 1) == 1)
+    #expect(BlockKernels.chunkCount(rows: 2 * Parallel.minimumChunk - 1, cols: 1) == 1)
   }
 }
