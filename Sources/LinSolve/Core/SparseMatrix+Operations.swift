@@ -1,6 +1,23 @@
 // Products, transposition and structural queries on CSR matrices.
 
 extension SparseMatrix: LinearOperator {
+  /// `Σ_k a_ik·x_k` over the stored entries of row `i` (CSR arrays `rp`, `cp`, `vp`), in
+  /// storage order: the inner loop of every SpMV-like pass, so they all round alike.
+  @inlinable @inline(__always)
+  static func rowDot(
+    _ i: Int, _ rp: UnsafePointer<Int>, _ cp: UnsafePointer<Int32>, _ vp: UnsafePointer<Double>,
+    _ x: UnsafePointer<Double>
+  ) -> Double {
+    var s = 0.0
+    var k = rp[i]
+    let end = rp[i + 1]
+    while k < end {
+      s += vp[k] * x[Int(cp[k])]
+      k += 1
+    }
+    return s
+  }
+
   /// Computes `y = A·x` (SpMV), split by rows across ``Parallel/threads``.
   ///
   /// - Complexity: O(nnz), one pass over the matrix.
@@ -26,13 +43,7 @@ extension SparseMatrix: LinearOperator {
           let vp = vp.baseAddress ?? UnsafePointer(bitPattern: 8)!
           Parallel.forEachChunk(rows) { range in
             for i in range {
-              var s = 0.0
-              var k = rp[i]
-              let end = rp[i + 1]
-              while k < end {
-                s += vp[k] * xp[Int(cp[k])]
-                k += 1
-              }
+              let s = SparseMatrix.rowDot(i, rp, cp, vp, xp)
               yp[i] = beta == 0 ? alpha * s : alpha * s + beta * yp[i]
             }
           }

@@ -203,13 +203,7 @@ extension SparseMatrix {
           let sums = Parallel.sum2(rows) { range in
             var zq = 0.0, qq = 0.0
             for i in range {
-              var s = 0.0
-              var k = rp[i]
-              let end = rp[i + 1]
-              while k < end {
-                s += vp[k] * pp[Int(cp[k])]
-                k += 1
-              }
+              let s = SparseMatrix.rowDot(i, rp, cp, vp, pp)
               qp[i] = s
               zq += zp[i] * s
               qq += s * s

@@ -18,13 +18,7 @@ extension SparseMatrix {
           return Parallel.sum(rows) { range in
             var d = 0.0
             for i in range {
-              var s = 0.0
-              var k = rp[i]
-              let end = rp[i + 1]
-              while k < end {
-                s += vp[k] * pp[Int(cp[k])]
-                k += 1
-              }
+              let s = SparseMatrix.rowDot(i, rp, cp, vp, pp)
               qp[i] = s
               d += pp[i] * s
             }
@@ -160,14 +154,7 @@ extension SparseMatrix {
           return Parallel.sum(rows) { range in
             var norm = 0.0
             for i in range {
-              var s = 0.0
-              var k = rowp[i]
-              let end = rowp[i + 1]
-              while k < end {
-                s += vp[k] * xp[Int(cp[k])]
-                k += 1
-              }
-              let ri = bp[i] - s
+              let ri = bp[i] - SparseMatrix.rowDot(i, rowp, cp, vp, xp)
               rp_[i] = ri
               norm += ri * ri
             }

@@ -130,16 +130,7 @@ extension BlockKernels {
     _ rp: UnsafePointer<Int>, _ cp: UnsafePointer<Int32>, _ vp: UnsafePointer<Double>, _ p: UnsafePointer<Double>,
     _ start: Int, _ end: Int, into q: UnsafeMutablePointer<Double>
   ) {
-    for i in start..<end {
-      var sum = 0.0
-      var e = rp[i]
-      let stop = rp[i + 1]
-      while e < stop {
-        sum += vp[e] * p[Int(cp[e])]
-        e += 1
-      }
-      q[i] = sum
-    }
+    for i in start..<end { q[i] = SparseMatrix.rowDot(i, rp, cp, vp, p) }
   }
 
   /// Pass B: `x ← x + α·p`, `r ← r − α·q`; returns `(rᵀr, rᵀ(s ∘ r))` for the new `r` (the
