@@ -21,6 +21,29 @@ struct ConjugateGradientTests {
     #expect(abs(result.trueResidualNorm - a.residualNorm(x: result.x, b: b)) <= 1e-12 * result.rhsNorm)
   }
 
+  @Test("Starting from a given r₀ = b − A·x₀ saves one product and follows the same iteration")
+  func initialResidual() throws {
+    let a = Diffusion.matrix2D(20) { x, y in 1 + x * y }
+    var rng = TestRandom(seed: 61)
+    let b = rng.vector(a.rows), x0 = rng.vector(a.rows)
+    let ax0 = a.applied(to: x0)
+    let r0 = zip(b, ax0).map { $0 - $1 }
+    for pc in [nil, try JacobiPreconditioner(a)] as [(any Preconditioner)?] {
+      let cg = ConjugateGradient(preconditioner: pc)
+      let plain = try cg.solve(a, b, x0: x0)
+      let given = try cg.solve(a, b, x0: x0, initialResidual: r0)
+      #expect(given.converged && given.iterations == plain.iterations)
+      #expect(given.matvecs == plain.matvecs - 1)
+      // Same iteration up to the rounding of ‖r₀‖² (summed in another order).
+      let difference = Vector.norm(zip(given.x, plain.x).map { $0 - $1 }) / Vector.norm(plain.x)
+      #expect(difference <= 1e-10)
+      #expect(given.trueResidualNorm / given.rhsNorm <= 1e-7)
+    }
+    #expect(throws: LinSolveError.self) {
+      try ConjugateGradient().solve(a, b, x0: x0, initialResidual: [1, 2, 3])
+    }
+  }
+
   @Test("b = 0 gives x = 0 in 0 iterations")
   func zeroRHS() throws {
     let result = try ConjugateGradient().solve(Poisson.matrix2D(8), [Double](repeating: 0, count: 64))

@@ -44,6 +44,27 @@ public struct ConjugateGradient: IterativeSolver {
   public func solve(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
+    try run(a, b, x0: x0, initialResidual: nil, monitor: monitor)
+  }
+
+  /// Solves `A x = b` from `x0`, starting from the caller's `r0 = b − A·x0` instead of computing
+  /// it (one product fewer). `r0` is trusted: a wrong one gives a wrong recursion, although the
+  /// reported true residual is still recomputed from `x`.
+  ///
+  /// - Throws: as ``solve(_:_:x0:monitor:)``; also a mismatch when `r0` does not have `A.rows`
+  ///   entries.
+  public func solve(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double], initialResidual r0: [Double], monitor: SolveMonitor? = nil
+  ) throws -> SolveResult {
+    guard r0.count == a.rows else {
+      throw LinSolveError.dimensionMismatch(expected: a.rows, actual: r0.count, what: "initial residual r0")
+    }
+    return try run(a, b, x0: x0, initialResidual: r0, monitor: monitor)
+  }
+
+  private func run(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]?, initialResidual r0: [Double]?, monitor: SolveMonitor?
+  ) throws -> SolveResult {
     var x = try SolverInput.validate(a, b, x0: x0, stopping: stopping)
     let n = a.rows
     let v = workspace.vectors(preconditioner == nil ? 3 : 4, length: n)
@@ -61,10 +82,16 @@ public struct ConjugateGradient: IterativeSolver {
 
     let reason: StopReason = b.withUnsafeBufferPointer { b in
       x.withUnsafeMutableBufferPointer { x in
-        // r ← b − A x
-        a.apply(UnsafeBufferPointer(x), into: r)
-        matvecs += 1
-        var rr = Fused.residualFromProduct(b: b, r: r)
+        // r ← b − A x (or the caller's r₀)
+        var rr: Double
+        if let r0 {
+          r0.withUnsafeBufferPointer { Vector.copy($0, r) }
+          rr = Vector.dot(UnsafeBufferPointer(r), UnsafeBufferPointer(r))
+        } else {
+          a.apply(UnsafeBufferPointer(x), into: r)
+          matvecs += 1
+          rr = Fused.residualFromProduct(b: b, r: r)
+        }
         if let stop = tracker.start(residualNorm: rr.squareRoot()) { return stop }
 
         // z ← M⁻¹ r;  p ← z;  ρ ← rᵀz

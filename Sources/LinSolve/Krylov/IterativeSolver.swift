@@ -10,6 +10,20 @@ public protocol IterativeSolver {
   var recordHistory: Bool { get set }
   /// Solves `A x = b` from `x0` (zero when `nil`).
   func solve(_ a: some LinearOperator, _ b: [Double], x0: [Double]?, monitor: SolveMonitor?) throws -> SolveResult
+  /// Solves `A x = b` from `x0` whose residual `r0 = b − A·x0` the caller already has (from
+  /// stored products, as ``FischerProjection`` does): a method that starts from `r0` saves one
+  /// product. The default ignores `r0` and calls ``solve(_:_:x0:monitor:)``.
+  func solve(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double], initialResidual r0: [Double], monitor: SolveMonitor?
+  ) throws -> SolveResult
+}
+
+extension IterativeSolver {
+  public func solve(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double], initialResidual r0: [Double], monitor: SolveMonitor?
+  ) throws -> SolveResult {
+    try solve(a, b, x0: x0, monitor: monitor)
+  }
 }
 
 /// Input checks shared by the iterative methods.

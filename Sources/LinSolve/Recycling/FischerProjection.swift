@@ -34,8 +34,8 @@
 ///   right-hand sides), the guess is returned with **no product at all** and `iterations = 0`.
 ///   (It differs from `b − A·x₀` computed afresh by rounding: every stored image is an exact
 ///   product `A·v` of its normalised basis vector.)
-/// - Otherwise the solver runs from `x₀` (for ``ConjugateGradient``: one product for its initial
-///   residual, one per iteration, one for the final true residual). When the guess leaves more
+/// - Otherwise the solver runs from `x₀` and that `r₀` (for ``ConjugateGradient``: no product for
+///   its initial residual, one per iteration, one for the final true residual). When the guess leaves more
 ///   than the dependence tolerance of `b` unexplained, the solution will enter the basis, and
 ///   the solve is tightened to `‖r‖ ≤ rtol·min(‖b‖, ‖r₀‖)/√L` (``tightensNewDirections``). The
 ///   `‖r₀‖`: a direction that explains 1 % of its right-hand side, solved only to `rtol·‖b‖`,
@@ -353,7 +353,8 @@ public struct FischerProjection {
       solver.stopping.rtol = criterion.rtol * min(1, r0Norm / bNorm) / Double(capacity).squareRoot()
     }
     defer { solver.stopping = criterion }
-    var result = try solver.solve(operator_, b, x0: x0, monitor: monitor)
+    // The solver starts from r₀ (no product for a method that takes it, e.g. ConjugateGradient).
+    var result = try solver.solve(operator_, b, x0: x0, initialResidual: r0, monitor: monitor)
     if result.converged && result.iterations > 0 {
       result.matvecs += addSolution(result.x, rhs: b, residualNorm: result.trueResidualNorm, tolerance: tolerance)
     }
