@@ -124,13 +124,6 @@ public final class DeflatedCG: RecyclingSolver {
     totalStatistics = RecycleStatistics()
   }
 
-  /// Solves `A x = b` from `x0`, letting the space decide whether `A` changed.
-  public func solve(
-    _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
-  ) throws -> SolveResult {
-    try solve(a, b, x0: x0, operatorChanged: nil, monitor: monitor)
-  }
-
   /// Solves `A x = b` from `x0` (zero when `nil`), deflating with the carried space, then
   /// refreshes the space (unless ``updatesSpace`` is `false`).
   ///

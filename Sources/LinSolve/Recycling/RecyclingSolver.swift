@@ -42,6 +42,13 @@ public protocol RecyclingSolver: AnyObject, IterativeSolver {
 }
 
 extension RecyclingSolver {
+  /// Solves `A x = b` from `x0`, letting the space decide whether `A` changed.
+  public func solve(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
+  ) throws -> SolveResult {
+    try solve(a, b, x0: x0, operatorChanged: nil, monitor: monitor)
+  }
+
   /// Solves one system of a sequence, from its ``LinearSystem/initialGuess``.
   public func solve(_ system: LinearSystem, monitor: SolveMonitor? = nil) throws -> SolveResult {
     try solve(system.matrix, system.rhs, x0: system.initialGuess, operatorChanged: nil, monitor: monitor)

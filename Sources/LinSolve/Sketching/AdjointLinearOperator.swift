@@ -108,6 +108,13 @@ struct AdjointPair {
     return (r, 1)
   }
 
+  /// `r = A·x − b` into `r`; returns `‖r‖₂` (the row-action methods' residual check).
+  func misfitNorm(_ x: UnsafeBufferPointer<Double>, _ b: [Double], into r: UnsafeMutableBufferPointer<Double>) -> Double {
+    forward(x, r)
+    for i in 0..<rows { r[i] -= b[i] }
+    return Vector.norm(UnsafeBufferPointer(r))
+  }
+
   /// `y = Aᵀ·x`.
   func transpose(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
     transposeUpdate(x, y, 0)

@@ -138,10 +138,8 @@ public struct SketchAndProject: Sendable {
       criterion: stopping, stagnation: stagnation, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory)
     var matvecs = 0, steps = 0
     func recomputeResidual() -> Double {
-      pair.forward(x.readOnly, r.buffer)
       matvecs += 1
-      for i in 0..<m { r.buffer[i] -= b[i] }
-      return Vector.norm(r.readOnly)
+      return pair.misfitNorm(x.readOnly, b, into: r.buffer)
     }
     var rNorm = recomputeResidual()
     let interval = checkInterval ?? max(1, (m + k - 1) / k)
@@ -198,10 +196,8 @@ public struct SketchAndProject: Sendable {
       criterion: stopping, stagnation: stagnation, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory)
     var checks = 0, steps = 0
     func residualNorm() -> Double {
-      pair.forward(x.readOnly, r.buffer)
       checks += 1
-      for i in 0..<m { r.buffer[i] -= b[i] }
-      return Vector.norm(r.readOnly)
+      return pair.misfitNorm(x.readOnly, b, into: r.buffer)
     }
     var rNorm = residualNorm()
     let interval = checkInterval ?? max(1, (m + k - 1) / k)
