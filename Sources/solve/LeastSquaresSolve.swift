@@ -90,14 +90,7 @@ struct LeastSquaresSolver {
     return Outcome(result: result, backwardError: backwardError(a, b, x))
   }
 
-  /// `‖Aᵀr‖ / (‖A‖_F ‖r‖)`, r = b − Ax: 0 at the exact least-squares solution (or r = 0).
-  /// (‖A‖_F ≥ ‖A‖₂, so this slightly understates the usual ‖A‖₂-based figure.)
   private func backwardError(_ a: SparseMatrix, _ b: [Double], _ x: [Double]) -> Double {
-    var r = b
-    a.multiply(x, into: &r, alpha: -1, beta: 1)
-    let rNorm = Vector.norm(r)
-    guard rNorm > 0 else { return 0 }
-    let atr = a.transposed().applied(to: r)
-    return Vector.norm(atr) / (a.frobeniusNorm * rNorm)
+    a.leastSquaresBackwardError(x: x, b: b)
   }
 }

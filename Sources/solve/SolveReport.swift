@@ -44,16 +44,16 @@ struct SolveReport: Codable {
     self.threads = threads
   }
 
-  /// Fills in the outcome. `converged` also requires the true residual to be finite.
-  mutating func record(_ result: SolveResult, trueResidual: Double, bNorm: Double) {
+  /// Fills in the outcome of a result already judged by the verdict rule
+  /// (``SolveResult/judged(by:a:b:leastSquares:)``).
+  mutating func record(_ result: SolveResult) {
     reason = result.reason.rawValue
-    converged = result.converged && trueResidual.isFinite
-    if result.converged && !trueResidual.isFinite { reason = StopReason.nonFinite.rawValue }
+    converged = result.converged
     iterations = result.iterations
     matvecs = result.matvecs
-    residualNorm = trueResidual
+    residualNorm = result.trueResidualNorm
     recursiveResidualNorm = result.residualNorm
-    relativeResidual = bNorm > 0 ? trueResidual / bNorm : trueResidual
+    relativeResidual = result.relativeResidual
     seconds = setupSeconds + solveSeconds
   }
 

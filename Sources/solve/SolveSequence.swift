@@ -119,6 +119,7 @@ struct SolveSequence: ParsableCommand {
   }
 
   func run() throws {
+    try checkOutputPaths()
     if let recycle { return try runRecycling(dimension: recycle) }
     let contexts = try readContexts()
     var tuner = try tune == nil ? nil : loadOrCreateTuner(contexts: contexts)
@@ -139,7 +140,8 @@ struct SolveSequence: ParsableCommand {
       }
       let result: SolveResult
       do {
-        result = try solve(a, b, omega: w, stopping: stopping)
+        // The row's verdict is the true residual's (the learner still sees the cost).
+        result = try solve(a, b, omega: w, stopping: stopping).judged(by: stopping, a: a, b: b)
       } catch {
         tuner?.discardPendingDecision()
         throw CLIFailure.wrap(error, file: path)
@@ -226,12 +228,13 @@ struct SolveSequence: ParsableCommand {
         try m?.setUp(for: s.matrix)
         if k == 0 { solver.reset() }
         result = try solver.solve(s.matrix, s.rhs, x0: nil, operatorChanged: nil, monitor: nil)
+          .judged(by: stopping, a: s.matrix, b: s.rhs)
       } catch {
         throw CLIFailure.wrap(error, file: s.name)
       }
       let row = RecycleRow(
         position: position + 1, matrix: s.name ?? "", iterations: result.iterations, matvecs: result.matvecs,
-        seconds: result.seconds, relativeResidual: s.matrix.residualNorm(x: result.x, b: s.rhs) / Vector.norm(s.rhs),
+        seconds: result.seconds, relativeResidual: result.relativeResidual,
         reason: result.reason.rawValue)
       rows.append(row)
       if !json { print(row.text) }
@@ -329,14 +332,19 @@ struct SolveSequence: ParsableCommand {
     return low < high ? low...high : (low - 0.5)...(high + 0.5)
   }
 
-  /// Writes the learner to a temporary file and renames it into place.
+  /// Writes the learner by the rules of ``OutputFile`` (a regular file: to a temporary file
+  /// renamed into place, through a symlink).
   private func save(_ tuner: ParameterTuner, to path: String) throws {
+    let bytes: [UInt8]
     do {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      try encoder.encode(tuner).write(to: URL(fileURLWithPath: path), options: .atomic)
+      bytes = [UInt8](try encoder.encode(tuner))
     } catch {
       throw CLIFailure.badInput("\(path): cannot save the learner: \(error.localizedDescription)")
+    }
+    do throws(OutputFileError) { try OutputFile.write(bytes, to: path) } catch {
+      throw CLIFailure.badInput("\(path): cannot save the learner: \(error.reason)")
     }
   }
 }

@@ -41,6 +41,9 @@ struct SolveSystem: ParsableCommand {
   @Option(help: "Stop an iterative solve after this many seconds (reason timeLimit).")
   var timeLimit: Double?
 
+  @Option(help: MemoryLimit.help)
+  var memoryLimit: String?
+
   @Option(help: "GMRES restart length m.")
   var restart: Int = 30
 
@@ -73,6 +76,7 @@ struct SolveSystem: ParsableCommand {
     if let timeLimit, !(timeLimit > 0) { throw ValidationError("--time-limit \(timeLimit) is not positive") }
     guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
     guard restart >= 1 else { throw ValidationError("--restart must be ≥ 1") }
+    if let memoryLimit { _ = try MemoryLimit.parse(memoryLimit) }
     if let preconditioner, preconditioner != .none, !method.acceptsPreconditioner && method != .auto {
       throw ValidationError("--preconditioner does not apply to --method \(method.rawValue)")
     }
@@ -86,6 +90,7 @@ struct SolveSystem: ParsableCommand {
 
   func run() throws {
     ProgressReporter.installInterruptHandler()
+    try checkOutputPaths()
     let ((a, b, rhsName, start), readSeconds) = try timed { try readSystem() }
 
     // Resolve auto and the preconditioner default.
@@ -98,6 +103,8 @@ struct SolveSystem: ParsableCommand {
       preconditioner = self.preconditioner ?? choice.preconditioner
       chosenBecause = choice.why
     }
+    // Empty rows/columns and the memory estimate, before any workspace is allocated.
+    try checkResources(a, method: method, preconditioner: preconditioner)
 
     var report = SolveReport(
       matrix: matrix, rhs: rhsName, method: method.rawValue, chosenBecause: chosenBecause,
@@ -112,27 +119,29 @@ struct SolveSystem: ParsableCommand {
     }
     if view { standardError(report.view()) }
 
-    let result: SolveResult
+    let outcome: SolveResult
     do {
       if method.isDirect {
-        result = try solveDirect(a, b, method: method, report: &report)
+        outcome = try solveDirect(a, b, method: method, report: &report)
       } else if method.isLeastSquares || method.isRowAction {
         let solver = LeastSquaresSolver(method: method, options: sketchOptions, rtol: rtol,
                                         maxIterations: self.maxIterations == 10_000 ? nil : self.maxIterations)
-        let (outcome, seconds) = try timed { try solver.solve(a, b, x0: start) }
-        report.solveSeconds = seconds - outcome.sketchSeconds - outcome.factorSeconds
-        report.setupSeconds = outcome.sketchSeconds + outcome.factorSeconds
-        report.backwardError = outcome.backwardError
-        result = outcome.result
+        let (leastSquares, seconds) = try timed { try solver.solve(a, b, x0: start) }
+        report.solveSeconds = seconds - leastSquares.sketchSeconds - leastSquares.factorSeconds
+        report.setupSeconds = leastSquares.sketchSeconds + leastSquares.factorSeconds
+        report.backwardError = leastSquares.backwardError
+        outcome = leastSquares.result
       } else {
-        result = try solveIterative(a, b, start: start, method: method, preconditioner: preconditioner,
+        outcome = try solveIterative(a, b, start: start, method: method, preconditioner: preconditioner,
                                     fallBack: self.method == .auto, report: &report)
       }
     } catch {
       throw CLIFailure.wrap(error, file: matrix)
     }
 
-    report.record(result, trueResidual: a.residualNorm(x: result.x, b: b), bNorm: Vector.norm(b))
+    // The verdict is the true residual's, judged by the user's criterion for every method.
+    let result = outcome.judged(by: stopping, a: a, b: b, leastSquares: method.isLeastSquares)
+    report.record(result)
     if let output {
       do {
         try MatrixMarket.write(vector: result.x, to: output,
@@ -142,14 +151,14 @@ struct SolveSystem: ParsableCommand {
     }
     if let history, let values = result.residualHistory {
       let csv = "iteration,residual\n" + values.enumerated().map { "\($0.offset),\($0.element)" }.joined(separator: "\n") + "\n"
-      do { try csv.write(toFile: history, atomically: true, encoding: .utf8) } catch {
-        throw CLIFailure.badInput("\(history): cannot write the history: \(error.localizedDescription)")
+      do throws(OutputFileError) { try OutputFile.write(Array(csv.utf8), to: history) } catch {
+        throw CLIFailure.badInput("\(history): cannot write the history: \(error.reason)")
       }
     }
     print(json ? report.json() : report.text())
     if !report.converged {
       let at = result.reason == .cancelled ? " (interrupted at iteration \(result.iterations))" : ""
-      throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iterations\(at), relative residual \(report.relativeResidual)")
+      throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iterations\(at), relative residual \(report.relativeResidual) (true ‖b − Ax‖/‖b‖; asked for rtol \(rtol), atol \(atol))")
     }
   }
 
@@ -213,12 +222,16 @@ struct SolveSystem: ParsableCommand {
       let (factor, t) = try timed { try LUFactorization(a) }
       (solver, setup) = (factor, t)
     }
-    let (x, seconds) = try timed { try solver.solve(b) }
+    let (result, seconds) = try timed { try solver.solve(a, b, stopping: stopping) }
     report.setupSeconds = setup
     report.solveSeconds = seconds
-    let residual = a.residualNorm(x: x, b: b)
-    return SolveResult(x: x, reason: residual.isFinite ? .converged : .nonFinite, iterations: 0,
-                       residualNorm: residual, trueResidualNorm: residual, rhsNorm: Vector.norm(b), seconds: seconds)
+    if result.iterations > 0 { report.notes.append("\(result.iterations) step\(result.iterations == 1 ? "" : "s") of iterative refinement") }
+    return result
+  }
+
+  /// The criterion the options give; every verdict is judged by it.
+  private var stopping: StoppingCriterion {
+    StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit)
   }
 
   private func solveIterative(
@@ -228,7 +241,7 @@ struct SolveSystem: ParsableCommand {
     var factory = SolverFactory(
       method: method, preconditioner: preconditioner, omega: omega, restart: restart,
       rank: sketchOptions.rank, shift: sketchOptions.shift, seed: sketchOptions.seed,
-      stopping: StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit),
+      stopping: stopping,
       recordHistory: history != nil, fallBackToJacobi: fallBack)
     let (m, setup) = try timed { try factory.makePreconditioner(for: a) }
     report.setupSeconds = setup

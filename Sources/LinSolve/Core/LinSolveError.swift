@@ -20,6 +20,17 @@ public enum LinSolveError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidParameter(name: String, reason: String)
   /// A direct factorization failed: not positive definite, singular, out of memory.
   case factorizationFailed(reason: String)
+  /// A computation would need more memory than allowed: `estimatedBytes` (a
+  /// ``MemoryEstimate``) is above `limitBytes` (``MemoryBudget/limitBytes`` or a
+  /// `memoryLimitBytes` property). Thrown before anything large is allocated. `what` names
+  /// what needs the memory, e.g. `"dense 100000×100000"`.
+  case memoryLimitExceeded(estimatedBytes: Int, limitBytes: Int, what: String)
+  /// Row `row` (0-based) of a square matrix stores no entry, so the matrix is singular
+  /// whatever its values (see ``SparseMatrix/firstEmptyRow()``).
+  case emptyRow(Int)
+  /// Column `column` (0-based) stores no entry: a square matrix is singular, a tall one rank
+  /// deficient (the least-squares solution is not unique). See ``SparseMatrix/firstEmptyColumn()``.
+  case emptyColumn(Int)
 
   public var description: String {
     switch self {
@@ -37,6 +48,12 @@ public enum LinSolveError: Error, Equatable, Sendable, CustomStringConvertible {
       return "invalid \(name): \(reason)"
     case let .factorizationFailed(reason):
       return "factorization failed: \(reason)"
+    case let .memoryLimitExceeded(estimated, limit, what):
+      return "\(what.isEmpty ? "the computation" : what) needs ≈ \(MemoryBudget.format(bytes: estimated)), above the memory limit of \(MemoryBudget.format(bytes: limit))"
+    case let .emptyRow(row):
+      return "matrix is structurally singular: row \(row + 1) has no entries"
+    case let .emptyColumn(column):
+      return "matrix is structurally singular: column \(column + 1) has no entries"
     }
   }
 }

@@ -16,6 +16,12 @@ public enum StopReason: String, Sendable, Codable, CaseIterable {
   case cancelled
   /// ``StoppingCriterion/timeLimit`` passed.
   case timeLimit
+  /// The method's own test was met, but the true residual `‖b − A·x‖`, recomputed from `x`,
+  /// was not: the answer is not as accurate as asked (see ``SolveResult/confirmVerdict(threshold:)``).
+  case inaccurate
+  /// A direct factorization found the matrix singular to working precision (its reciprocal
+  /// condition estimate is below machine epsilon) and the solution misses the tolerance.
+  case singular
 
   /// Whether the solve reached its tolerance.
   public var isConverged: Bool { self == .converged }
@@ -41,6 +47,8 @@ public struct SolveResult: Sendable {
   public var seconds: Double
   /// Matrix–vector products with `A`.
   public var matvecs: Int
+  /// The rounding bound of ``trueResidualNorm`` the verdict used (``ResidualCertificate``).
+  var residualRoundingBound = 0.0
 
   public init(
     x: [Double], reason: StopReason, iterations: Int, residualNorm: Double,
@@ -64,5 +72,26 @@ public struct SolveResult: Sendable {
   /// `‖b − A·x‖ / ‖b‖` (or the absolute norm when `b = 0`).
   public var relativeResidual: Double {
     rhsNorm > 0 ? trueResidualNorm / rhsNorm : trueResidualNorm
+  }
+
+  /// The verdict rule: a solve is ``StopReason/converged`` only if the true residual
+  /// ``trueResidualNorm`` (recomputed from ``x``) meets `threshold` — never on the strength of
+  /// the method's recursion alone. A `converged` whose true residual misses it becomes
+  /// ``StopReason/inaccurate``; a non-finite true residual or solution becomes
+  /// ``StopReason/nonFinite``. Other reasons are kept.
+  ///
+  /// - Parameters:
+  ///   - threshold: the residual norm the criterion allows, e.g.
+  ///     ``StoppingCriterion/threshold(rhsNorm:initialResidualNorm:)``.
+  ///   - roundingBound: a bound on the rounding error of the recomputed residual
+  ///     (``ResidualCertificate/roundingBound``), added to it before the comparison.
+  public mutating func confirmVerdict(threshold: Double, roundingBound: Double = 0) {
+    residualRoundingBound = roundingBound
+    guard reason == .converged else { return }
+    if !trueResidualNorm.isFinite || !Vector.allFinite(x) {
+      reason = .nonFinite
+    } else if !(trueResidualNorm + roundingBound <= threshold) {
+      reason = .inaccurate
+    }
   }
 }

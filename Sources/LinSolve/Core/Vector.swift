@@ -34,6 +34,7 @@ public enum Vector {
   public static func norm(_ x: UnsafeBufferPointer<Double>) -> Double {
     let s = dot(x, x)
     if s.isFinite && s > 1e-280 { return s.squareRoot() }
+    if s.isNaN { return .nan }  // a NaN entry (the rescaled pass below would skip it)
     if s == 0 && !x.contains(where: { $0 != 0 }) { return 0 }
     // Rescale: the plain sum of squares over- or underflowed.
     var scale = 0.0

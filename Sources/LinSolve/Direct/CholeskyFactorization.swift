@@ -99,10 +99,10 @@ public final class CholeskyFactorization: LinearOperator, Sendable {
     public var bytes: Int { nonzeros * 12 + nonzeros * 3 }
   }
 
-  /// The largest factor ``factorize(_:)`` will attempt, in bytes (default: 90 % of the
-  /// machine's physical memory). A larger one is refused with
-  /// ``LinSolveError/factorizationFailed(reason:)`` after the symbolic analysis and before
-  /// any numeric work, instead of exhausting memory.
+  /// The largest factor ``factorize(_:)`` will attempt, in bytes (default:
+  /// ``MemoryBudget/limitBytes`` when the object is created: 3/4 of physical memory unless
+  /// changed). A larger one is refused with ``LinSolveError/factorizationFailed(reason:)``
+  /// after the symbolic analysis and before any numeric work, instead of exhausting memory.
   public var memoryLimitBytes: Int {
     get { state.withLock { $0.memoryLimitBytes } }
     set { state.withLock { $0.memoryLimitBytes = newValue } }
@@ -197,7 +197,7 @@ struct CholmodState: ~Copyable {
   var symbolicAnalyses = 0
   var numericFactorizations = 0
   var nonzerosInFactor = 0
-  var memoryLimitBytes = Int(Double(System.physicalMemoryBytes) * 0.9)
+  var memoryLimitBytes = MemoryBudget.limitBytes
 
   init() {
     common = .allocate(capacity: 1)

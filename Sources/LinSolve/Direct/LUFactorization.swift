@@ -28,6 +28,18 @@ import Synchronization
 /// **As an operator.** Conforms to ``LinearOperator`` with `apply(x, into: y)` computing
 /// `y = A⁻¹x`.
 ///
+/// **Memory.** After the symbolic analysis and before the numeric factorization, an estimate
+/// of the factorization's peak memory is compared with ``memoryLimitBytes``; above it,
+/// ``factorize(_:)`` throws ``LinSolveError/memoryLimitExceeded(estimatedBytes:limitBytes:what:)``
+/// without factoring. ``memoryEstimate(for:)`` gives the same figure without factoring. When
+/// UMFPACK chooses its symmetric strategy (a nearly symmetric pattern: AMD on `A + Aᵀ`,
+/// diagonal pivots preferred), the estimate is 12 bytes per entry of `L + U` as that analysis
+/// counts them (`Info[UMFPACK_SYMMETRIC_LUNZ]`), plus 16 doubles per row for the frontal
+/// matrices and workspace: on 2-D Poisson matrices 1.2–1.3× the measured peak. Otherwise it is
+/// the lower bound ``MemoryEstimate/luLowerBound(n:nonzeros:)``. UMFPACK's own
+/// `Info[UMFPACK_PEAK_MEMORY_ESTIMATE]` is not used: it is a worst-case bound 10× (64²
+/// Poisson) to 50× (512²) above the real peak, and would refuse factorizations that fit.
+///
 /// **Threads.** The UMFPACK objects and workspace are behind a mutex: the object may be shared
 /// between threads and concurrent calls are serialised.
 public final class LUFactorization: LinearOperator, Sendable {
@@ -59,9 +71,30 @@ public final class LUFactorization: LinearOperator, Sendable {
   ///     when UMFPACK finds an exactly zero pivot (structurally or numerically singular), or
   ///     an UMFPACK failure such as running out of memory;
   ///   - ``LinSolveError/invalidParameter(name:reason:)`` when `A` has more than `Int32.max`
-  ///     stored entries.
+  ///     stored entries;
+  ///   - ``LinSolveError/memoryLimitExceeded(estimatedBytes:limitBytes:what:)`` when UMFPACK's
+  ///     peak-memory estimate is above ``memoryLimitBytes`` (checked before the numeric phase).
   public func factorize(_ A: SparseMatrix) throws {
     try state.withLock { (s: inout UmfpackState) throws(LinSolveError) in try s.factorize(A) }
+  }
+
+  /// The largest peak memory (UMFPACK's estimate, in bytes) ``factorize(_:)`` will attempt
+  /// (default: ``MemoryBudget/limitBytes`` when the object was created).
+  public var memoryLimitBytes: Int {
+    get { state.withLock { $0.memoryLimitBytes } }
+    set { state.withLock { $0.memoryLimitBytes = newValue } }
+  }
+
+  /// The estimate of the memory ``factorize(_:)`` would need for `A` (see **Memory** above):
+  /// from UMFPACK's symmetric analysis when it uses that strategy, else a lower bound. Runs
+  /// the symbolic analysis (cheap next to the factorization) and frees it.
+  ///
+  /// - Throws: as ``factorize(_:)`` for the checks that precede the numeric phase.
+  public static func memoryEstimate(for A: SparseMatrix) throws -> MemoryEstimate {
+    var s = UmfpackState()
+    s.memoryLimitBytes = Int.max
+    try s.analyzeIfNeeded(A)
+    return s.estimate
   }
 
   /// Solves `A·x = b` into `x` (`umfpack_di_wsolve` with workspace kept between calls: no
@@ -149,6 +182,12 @@ struct UmfpackState: ~Copyable {
   var nonzerosInU = 0
   var rcond = 0.0
   var numericBytes = 0
+  var memoryLimitBytes = MemoryBudget.limitBytes
+  /// Stored entries of the analysed matrix.
+  var analysedNonzeros = 0
+  /// `nnz(L + U)` of UMFPACK's symmetric analysis when it chose the symmetric strategy
+  /// (`nil` otherwise), from the last symbolic analysis.
+  var symmetricFactorEntries: Int?
 
   init() {
     control = .allocate(capacity: Int(UMFPACK_CONTROL))
@@ -178,49 +217,77 @@ struct UmfpackState: ~Copyable {
     numericBytes = 0
   }
 
-  mutating func factorize(_ A: SparseMatrix) throws(LinSolveError) {
+  /// The memory the numeric factorization of the analysed matrix needs (see
+  /// ``LUFactorization``, **Memory**).
+  var estimate: MemoryEstimate {
+    guard let entries = symmetricFactorEntries else {
+      return MemoryEstimate.luLowerBound(n: n, nonzeros: analysedNonzeros)
+    }
+    let bytes = MemoryEstimate.add(
+      MemoryEstimate.multiply(entries, 12),
+      MemoryEstimate.add(MemoryEstimate.multiply(n, 16 * 8), MemoryEstimate.multiply(n + 1, 4)))
+    return MemoryEstimate(label: "LU factors, nnz(L+U) ≈ \(entries)", bytes: bytes)
+  }
+
+  /// Checks `A` and runs `umfpack_di_symbolic` unless the pattern was analysed last time.
+  /// Returns `false` when there is nothing to factor (`n = 0`).
+  @discardableResult
+  mutating func analyzeIfNeeded(_ A: SparseMatrix) throws(LinSolveError) -> Bool {
     try SuiteSparseSupport.checkSquareAndFinite(A)
+    let control = self.control, info = self.info
+    if symbolic != nil && A.rows == n
+      && SuiteSparseSupport.hasPattern(
+        A, rowPointers: patternRowPointers, columnIndices: patternColumnIndices)
+    {
+      return n > 0
+    }
+    if symbolic != nil { umfpack_di_free_symbolic(&symbolic) }
+    symbolic = nil
+    patternRowPointers = []
+    patternColumnIndices = []
+    values = []
+    symmetricFactorEntries = nil
+    analysedNonzeros = A.nonzeros
+    columnPointers = try SuiteSparseSupport.int32Pointers(A)
+    n = A.rows
+    if n == 0 { return false }  // UMFPACK rejects n = 0; the empty system needs no factors.
+    if A.nonzeros == 0 {
+      throw LinSolveError.factorizationFailed(reason: "matrix is singular")
+    }
+    var analysed: UnsafeMutableRawPointer? = nil
+    let n32 = Int32(n)
+    let status = Self.withArrays(columnPointers, A.columnIndices, A.values) { p, i, x in
+      umfpack_di_symbolic(n32, n32, p, i, x, &analysed, control, info)
+    }
+    symbolicAnalyses += 1
+    guard status == UMFPACK_OK, analysed != nil else {
+      umfpack_di_free_symbolic(&analysed)
+      throw LinSolveError.factorizationFailed(reason: SuiteSparseSupport.umfpackMessage(status))
+    }
+    symbolic = analysed
+    patternRowPointers = A.rowPointers
+    patternColumnIndices = A.columnIndices
+    let lunz = info[Int(UMFPACK_SYMMETRIC_LUNZ)]
+    if info[Int(UMFPACK_STRATEGY_USED)] == Double(UMFPACK_STRATEGY_SYMMETRIC), lunz.isFinite, lunz > 0 {
+      symmetricFactorEntries = lunz < Double(Int.max) ? Int(lunz) : Int.max
+    }
+    return true
+  }
+
+  mutating func factorize(_ A: SparseMatrix) throws(LinSolveError) {
     isFactorized = false
     freeNumeric()
     let control = self.control, info = self.info
-
-    if !(symbolic != nil && A.rows == n
-      && SuiteSparseSupport.hasPattern(
-        A, rowPointers: patternRowPointers, columnIndices: patternColumnIndices))
-    {
-      if symbolic != nil { umfpack_di_free_symbolic(&symbolic) }
-      symbolic = nil
-      patternRowPointers = []
-      patternColumnIndices = []
-      values = []
-      columnPointers = try SuiteSparseSupport.int32Pointers(A)
-      n = A.rows
-      if n == 0 {  // UMFPACK rejects n = 0; the empty system needs no factors.
-        isFactorized = true
-        return
-      }
-      if A.nonzeros == 0 {
-        throw LinSolveError.factorizationFailed(reason: "matrix is singular")
-      }
-      var analysed: UnsafeMutableRawPointer? = nil
-      let n32 = Int32(n)
-      let status = Self.withArrays(columnPointers, A.columnIndices, A.values) { p, i, x in
-        umfpack_di_symbolic(n32, n32, p, i, x, &analysed, control, info)
-      }
-      symbolicAnalyses += 1
-      guard status == UMFPACK_OK, analysed != nil else {
-        umfpack_di_free_symbolic(&analysed)
-        throw LinSolveError.factorizationFailed(reason: SuiteSparseSupport.umfpackMessage(status))
-      }
-      symbolic = analysed
-      patternRowPointers = A.rowPointers
-      patternColumnIndices = A.columnIndices
-      ensureWorkspace(n)
-    }
-    if n == 0 {
+    guard try analyzeIfNeeded(A) else {
       isFactorized = true
       return
     }
+    let needed = estimate.bytes
+    guard needed <= memoryLimitBytes else {
+      throw LinSolveError.memoryLimitExceeded(
+        estimatedBytes: needed, limitBytes: memoryLimitBytes, what: estimate.what)
+    }
+    ensureWorkspace(n)
 
     var factored: UnsafeMutableRawPointer? = nil
     let analysed = symbolic

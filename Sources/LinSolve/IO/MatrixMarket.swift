@@ -29,9 +29,14 @@
 /// (a CSR matrix holds a row pointer per row, even an empty one, so a 60-byte file may not
 /// ask for 2·10⁹ of them).
 ///
-/// Files are memory-mapped (`mmap`) and parsed in place; a file that does not start with
-/// `%%MatrixMarket` is rejected after its first bytes. (A mapped file that another process
-/// truncates while it is read can raise `SIGBUS`; this is the usual caveat of `mmap`.)
+/// Regular files are memory-mapped (`mmap`) and parsed in place; pipes, FIFOs and devices
+/// (`/dev/stdin`) are parsed as they arrive, one window of whole lines (1 MiB) at a time, so
+/// reading a stream holds the entries parsed so far and not the text. Either way a file that
+/// does not start with `%%MatrixMarket` is rejected after its first bytes. (For a stream the
+/// dimension bound, which depends on the input's size, is checked at its end, before the
+/// matrix is allocated; ``readHeader(path:)`` of a stream does not check it. A mapped file
+/// that another process truncates while it is read can raise `SIGBUS`; this is the usual
+/// caveat of `mmap`.)
 ///
 /// **Writing** produces `coordinate real general|symmetric|skew-symmetric` for sparse
 /// matrices (symmetric files hold the lower triangle, after checking that the matrix really
@@ -108,9 +113,7 @@ public enum MatrixMarket {
 
   /// Reads only the banner and the size line of a file (checked as for a full read).
   public static func readHeader(path: String) throws(MatrixMarketError) -> MatrixMarketHeader {
-    try MatrixMarketFile.withBytes(path: path) { (bytes) throws(MatrixMarketError) in
-      try MatrixMarketReader.parseHeader(bytes, name: path).header
-    }
+    try MatrixMarketFile.parseHeader(path: path).header
   }
 
   /// Reads only the banner and the size line of Matrix Market text.
@@ -227,9 +230,7 @@ public enum MatrixMarket {
   // MARK: Helpers
 
   static func parse(path: String) throws(MatrixMarketError) -> MatrixMarketParse {
-    try MatrixMarketFile.withBytes(path: path) { (bytes) throws(MatrixMarketError) in
-      try MatrixMarketReader.parse(bytes, name: path)
-    }
+    try MatrixMarketFile.parse(path: path)
   }
 
   static func vector(from parsed: MatrixMarketParse, name: String) throws(MatrixMarketError)

@@ -4,6 +4,13 @@
 // - The input is a raw byte buffer (a memory-mapped file, or bytes in memory). Nothing is
 //   split into Swift strings: tokens are scanned in place and strings are made only for
 //   error messages.
+// - A stream (pipe, FIFO, /dev/stdin, character device) is parsed as it arrives: the buffer
+//   is then a window of whole lines of a `MatrixMarketStream` (1 MiB, more only for a longer
+//   line), `end` is the end of its last complete line, and `skipToDataLine` — the only place
+//   the cursor crosses from one line to the next — asks for the next window when it reaches
+//   `end`. Every token and entry line therefore lies inside one window, and the scanning code
+//   is the same for both kinds of input. Bounds that depend on the file size (the dimension
+//   allowance) are checked at the end of a stream, before the matrix is allocated.
 // - Nothing is allocated from a size the header declares beyond what the bytes that follow
 //   can hold, and the dimensions are bounded by the file size (see `readHeader`), so a few
 //   hostile bytes cannot make the reader reserve gigabytes.
@@ -67,27 +74,44 @@ struct MatrixMarketReader {
     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
   ]
 
-  private let base: UnsafePointer<UInt8>
-  private let end: Int
+  /// The bytes: the whole input, or the current window of a stream.
+  private var base: UnsafePointer<UInt8>
+  /// End of the bytes in `base`: the input's end, or the end of the window's last whole line.
+  private var end: Int
+  /// The stream the window belongs to (`nil` for an input in memory or mapped).
+  private let stream: MatrixMarketStream?
   private let name: String
   private let pow10: [Double]
   /// Offset of the next unread byte.
   private var p = 0
   /// 1-based number of the line `p` is on.
   private var line = 1
-  /// How many entries (values, for arrays) the bytes after the size line can hold at most.
-  private var capacity = 0
   /// The declared number of entries as written (for messages).
   private var declaredText = ""
-  /// Bytes after the size line.
-  private var bytesAfterSize = 0
+  /// Offset in the whole input of the first byte after the size line.
+  private var dataStart = 0
+  /// Bytes an entry takes at least (4 for pattern, 6 for coordinate, 2 for array values).
+  private var bytesPerEntry = 6
+  /// The dimensions still to be checked against the size of a stream, and the size line.
+  private var pendingAllowance: (rows: Int, columns: Int, line: Int)?
 
-  private init(base: UnsafePointer<UInt8>, count: Int, name: String) {
+  private init(base: UnsafePointer<UInt8>, count: Int, name: String, stream: MatrixMarketStream? = nil) {
     self.base = base
     self.end = count
     self.name = name
+    self.stream = stream
     self.pow10 = Self.powersOfTen
   }
+
+  /// Bytes of input seen so far: all of it for a buffer; for a stream, what has been read
+  /// (all of it once `skipToDataLine` has returned `false`).
+  private var bytesSeen: Int { stream.map { $0.discarded + $0.filled } ?? end }
+  /// Bytes after the size line (seen so far).
+  private var bytesAfterSize: Int { bytesSeen - dataStart }
+  /// How many entries (values, for arrays) the bytes after the size line can hold at most;
+  /// the last line may lack its newline, hence the + 1. An entry line holds k tokens of at
+  /// least one byte, k − 1 separators and a newline.
+  private var capacity: Int { (bytesAfterSize + 1) / bytesPerEntry }
 
   // MARK: Entry points
 
@@ -96,13 +120,46 @@ struct MatrixMarketReader {
     -> MatrixMarketParse
   {
     var reader = try makeReader(bytes, name: name)
-    let (header, sizeLine) = try reader.readHeader()
+    return try reader.readAll()
+  }
+
+  /// Parses a stream as it arrives (see ``MatrixMarketStream``): the banner is checked as
+  /// soon as its first bytes are read, and no more than a window of whole lines is held
+  /// besides the entries parsed so far.
+  static func parse(_ stream: MatrixMarketStream) throws(MatrixMarketError) -> MatrixMarketParse {
+    var reader = try makeReader(stream)
+    return try reader.readAll()
+  }
+
+  /// Parses the banner and the size line of a stream only (reading no further). The
+  /// dimension allowance, which needs the size of the whole input, is not checked.
+  static func parseHeader(_ stream: MatrixMarketStream) throws(MatrixMarketError)
+    -> (header: MatrixMarketHeader, sizeLine: Int)
+  {
+    var reader = try makeReader(stream)
+    return try reader.readHeader()
+  }
+
+  private mutating func readAll() throws(MatrixMarketError) -> MatrixMarketParse {
+    let (header, sizeLine) = try readHeader()
     let content: MatrixMarket.Content
     switch header.format {
-    case .coordinate: content = .sparse(try reader.readCoordinate(header))
-    case .array: content = .dense(try reader.readArray(header))
+    case .coordinate: content = .sparse(try readCoordinate(header))
+    case .array: content = .dense(try readArray(header))
     }
     return MatrixMarketParse(header: header, sizeLine: sizeLine, content: content)
+  }
+
+  private static func makeReader(_ stream: MatrixMarketStream) throws(MatrixMarketError)
+    -> MatrixMarketReader
+  {
+    let count = try stream.start()
+    if count == 0 {
+      throw MatrixMarketError(
+        file: stream.name, line: 1, reason: "empty file: expected a %%MatrixMarket banner")
+    }
+    return MatrixMarketReader(
+      base: UnsafePointer(stream.buffer), count: count, name: stream.name, stream: stream)
   }
 
   /// Parses the banner and the size line only (checked as for a full parse).
@@ -152,7 +209,7 @@ struct MatrixMarketReader {
 
   private mutating func readHeader() throws(MatrixMarketError) -> (MatrixMarketHeader, Int) {
     let (format, field, symmetry) = try readBanner()
-    guard skipToDataLine() else {
+    guard try skipToDataLine() else {
       throw fail("file ends before the size line", line: lastLine)
     }
     let sizeLine = line
@@ -189,26 +246,24 @@ struct MatrixMarketReader {
         "a \(symmetry.rawValue) matrix must be square, but the size line says \(rows)×\(columns)",
         line: sizeLine)
     }
-    let (perByte, overflow) = end.multipliedReportingOverflow(by: Self.dimensionPerByte)
-    let allowance = overflow ? Int.max : max(Self.dimensionFloor, perByte)
-    if max(rows, columns) > allowance {
-      throw fail(
-        "\(rows)×\(columns) is out of proportion to the file size (\(end) bytes): "
-          + "at most \(allowance) rows or columns are accepted from it", line: sizeLine)
+    if stream == nil {
+      try checkAllowance(rows: rows, columns: columns, sizeLine: sizeLine)
+    } else {
+      // Nothing is allocated from the dimensions before the end of the input, where the
+      // size of the whole stream is known: checked then (`finishStream`).
+      pendingAllowance = (rows, columns, sizeLine)
     }
-    // Bytes left for the entries; the last line may lack its newline, hence the + 1.
-    // An entry line holds k tokens of at least one byte, k − 1 separators and a newline, so
-    // at most `remaining / 2k` entries fit. A larger declared count is not an error yet (the
-    // parse will stop at a malformed line or report "file ends after K of N entries", the
-    // more useful message for a truncated file), but nothing is reserved beyond what fits.
-    let remaining = (end - p) + 1
-    bytesAfterSize = end - p
+    // Bytes left for the entries: at most `capacity` entries fit (see there). A larger
+    // declared count is not an error yet (the parse will stop at a malformed line or report
+    // "file ends after K of N entries", the more useful message for a truncated file), but
+    // nothing is reserved beyond what fits.
+    dataStart = (stream?.discarded ?? 0) + p
     let entries: Int
     switch format {
     case .coordinate:
       entries = numbers[2]
       declaredText = texts[2]
-      capacity = remaining / (field == .pattern ? 4 : 6)
+      bytesPerEntry = field == .pattern ? 4 : 6
     case .array:
       let stored: (partialValue: Int, overflow: Bool)
       switch symmetry {
@@ -222,12 +277,41 @@ struct MatrixMarketReader {
       }
       entries = stored.partialValue
       declaredText = String(entries)
-      capacity = remaining / 2
+      bytesPerEntry = 2
     }
     let header = MatrixMarketHeader(
       format: format, field: field, symmetry: symmetry, rows: rows, columns: columns,
       entries: entries)
     return (header, sizeLine)
+  }
+
+  /// Dimensions are accepted up to `max(2²⁴, 16 × input size)` (see ``dimensionFloor``).
+  private func checkAllowance(rows: Int, columns: Int, sizeLine: Int) throws(MatrixMarketError) {
+    let size = bytesSeen
+    let (perByte, overflow) = size.multipliedReportingOverflow(by: Self.dimensionPerByte)
+    let allowance = overflow ? Int.max : max(Self.dimensionFloor, perByte)
+    if max(rows, columns) > allowance {
+      throw fail(
+        "\(rows)×\(columns) is out of proportion to the file size (\(size) bytes): "
+          + "at most \(allowance) rows or columns are accepted from it", line: sizeLine)
+    }
+  }
+
+  /// At the end of a stream (whose size is now known), the checks deferred from the header.
+  private mutating func finishStream() throws(MatrixMarketError) {
+    if let pending = pendingAllowance {
+      pendingAllowance = nil
+      try checkAllowance(rows: pending.rows, columns: pending.columns, sizeLine: pending.line)
+    }
+  }
+
+  /// Room to reserve for the next entries when `count` entries are stored and the
+  /// reservation is used up: double it (at least 4096), but never beyond the declared
+  /// `total`, so that a right declaration gives an exact reservation and a wrong one costs
+  /// at most twice what the input really holds.
+  @inline(__always)
+  private static func grown(_ count: Int, total: Int) -> Int {
+    min(total, max(4096, count &* 2))
   }
 
   /// `n(n+1)/2` (with the diagonal) or `n(n−1)/2` (without), reporting overflow.
@@ -305,13 +389,19 @@ struct MatrixMarketReader {
     let integerValues = h.field == .integer
     let fields = hasValue ? "3 fields (row column value)" : "2 fields (row column)"
     var builder = CoordinateBuilder(rows: rows, columns: columns)
-    // Reserve only what the file can hold (`capacity` ≤ bytes / 4), never the raw count.
-    let reserved = min(declared, capacity)
-    builder.reserveCapacity(symmetry == .general ? reserved : 2 * reserved)
+    // Reserve only what the file can hold (`capacity` ≤ bytes / 4), never the raw count; for
+    // a stream, what the bytes read so far can hold, grown as entries arrive.
+    let perEntry = symmetry == .general ? 1 : 2
+    var reserved = min(declared, capacity)
+    builder.reserveCapacity(perEntry * reserved)
     var count = 0
-    while skipToDataLine() {
+    while try skipToDataLine() {
       if count == declared {
         throw fail("more entries than the \(declaredText) declared on the size line")
+      }
+      if count == reserved {
+        reserved = Self.grown(count, total: declared)
+        builder.reserveCapacity(perEntry * reserved)
       }
       // Row index (skipToDataLine stopped on a byte that is neither blank nor a newline).
       let i = try readIndex(limit: rows, what: "row")
@@ -348,6 +438,7 @@ struct MatrixMarketReader {
       }
       count &+= 1
     }
+    try finishStream()
     if count < declared { throw truncated(after: count, of: declared) }
     return builder.build()
   }
@@ -398,9 +489,17 @@ struct MatrixMarketReader {
     let integerValues = h.field == .integer
     // The stored values, in file order; reserved only up to what the file can hold.
     var stored: [Double] = []
-    stored.reserveCapacity(min(h.entries, capacity))
+    var reserved = min(h.entries, capacity)
+    stored.reserveCapacity(reserved)
     while stored.count < h.entries {
-      guard skipToDataLine() else { throw truncated(after: stored.count, of: h.entries) }
+      guard try skipToDataLine() else {
+        try finishStream()
+        throw truncated(after: stored.count, of: h.entries)
+      }
+      if stored.count == reserved {
+        reserved = Self.grown(stored.count, total: h.entries)
+        stored.reserveCapacity(reserved)
+      }
       let v = try readValue(integer: integerValues)
       skipBlanks()
       if p < end {
@@ -412,9 +511,10 @@ struct MatrixMarketReader {
       }
       stored.append(v)
     }
-    if skipToDataLine() {
+    if try skipToDataLine() {
       throw fail("more entries than the \(h.entries) declared on the size line")
     }
+    try finishStream()
     if h.symmetry == .general {
       return try dense(rows: rows, columns: columns, values: stored)
     }
@@ -570,12 +670,16 @@ struct MatrixMarketReader {
   }
 
   /// Skips blank and comment lines; returns with `p` on the first byte of data of the next
-  /// line that has any, or `false` at the end of the input.
+  /// line that has any, or `false` at the end of the input. For a stream, reaching the end of
+  /// the window reads the next one.
   @inline(__always)
-  private mutating func skipToDataLine() -> Bool {
+  private mutating func skipToDataLine() throws(MatrixMarketError) -> Bool {
     while true {
       skipBlanks()
-      if p == end { return false }
+      if p == end {
+        if try nextWindow() { continue }
+        return false
+      }
       let b = base[p]
       if b == Self.lineFeed {
         p &+= 1
@@ -588,9 +692,26 @@ struct MatrixMarketReader {
     }
   }
 
+  /// Moves to the next window of a stream (`p` at its start); `false` at the end of the
+  /// input (and always for an input in memory).
+  @inline(never)
+  private mutating func nextWindow() throws(MatrixMarketError) -> Bool {
+    guard let stream, let next = try stream.next(consumed: end) else { return false }
+    base = UnsafePointer(stream.buffer)
+    end = next
+    p = 0
+    return true
+  }
+
+  /// Whether the last byte of the input is a newline.
+  private var endsWithLineFeed: Bool {
+    if let stream { return stream.lastByte == Self.lineFeed }
+    return end > 0 && base[end - 1] == Self.lineFeed
+  }
+
   /// The number of the last line of the input (for errors at its end).
   private var lastLine: Int {
-    max(1, end > 0 && base[end - 1] == Self.lineFeed ? line - 1 : line)
+    max(1, endsWithLineFeed ? line - 1 : line)
   }
 
   private func fail(_ reason: String, line: Int? = nil) -> MatrixMarketError {
@@ -627,16 +748,147 @@ struct MatrixMarketReader {
   }
 }
 
+// MARK: - Streams
+
+/// A window of whole lines over a file descriptor that is read as it arrives (a pipe, a
+/// FIFO, a character device): what ``MatrixMarketReader`` parses when the input cannot be
+/// memory-mapped.
+///
+/// The buffer holds ``chunkSize`` bytes (1 MiB) and grows only when a single line is longer.
+/// ``start()`` reads until the banner line is complete, checking its first bytes on every
+/// read so that a large input that is not Matrix Market is rejected at once; ``next(consumed:)``
+/// drops the lines the reader has consumed, keeps the partial last line and reads until at
+/// least one more line is complete. So a stream is parsed with O(longest line + 1 MiB) bytes
+/// of input held, however long it is.
+final class MatrixMarketStream {
+  /// Bytes per read (and the initial size of the buffer).
+  static let chunkSize = 1 << 20
+
+  let fd: Int32
+  let name: String
+  /// The window: bytes `0..<filled` are valid.
+  private(set) var buffer: UnsafeMutablePointer<UInt8>
+  private var size: Int
+  /// Valid bytes in `buffer`.
+  private(set) var filled = 0
+  /// Bytes of the input before `buffer[0]` (already parsed and dropped).
+  private(set) var discarded = 0
+  /// Whether `read(2)` has returned 0.
+  private(set) var atEnd = false
+  /// The last byte read (`lastByte == \n`: the input ends with a newline).
+  private(set) var lastByte: UInt8 = 0
+
+  init(fd: Int32, name: String) {
+    self.fd = fd
+    self.name = name
+    self.size = Self.chunkSize
+    self.buffer = .allocate(capacity: Self.chunkSize)
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// Reads the start of the input: until its first line is complete, longer than a banner
+  /// may be, or the input ends. The banner start is checked after every read. Returns the
+  /// end of the window (the end of the last whole line, or of the bytes read when there is
+  /// none yet); 0 for an empty input.
+  func start() throws(MatrixMarketError) -> Int {
+    while true {
+      let before = filled
+      let got = try readMore()
+      if filled > 0 {
+        try MatrixMarketReader.checkBannerStart(
+          UnsafeRawBufferPointer(start: buffer, count: min(filled, MatrixMarketReader.maximumBannerLength)),
+          name: name)
+      }
+      if got > 0, let lineEnd = lastLineEnd(from: before) { return lineEnd }
+      // No newline yet: the banner is unfinished (or too long: 3 bytes for a byte order mark).
+      if atEnd || filled > MatrixMarketReader.maximumBannerLength + 3 { return filled }
+    }
+  }
+
+  /// Drops the first `consumed` bytes of the window (whole lines the reader has parsed),
+  /// keeps the rest (a partial line) at the start of the buffer and reads until at least one
+  /// more line is complete. Returns the new end of the window — the end of its last whole
+  /// line, or of the input at its end — or `nil` when the input is exhausted.
+  func next(consumed: Int) throws(MatrixMarketError) -> Int? {
+    let keep = filled - consumed
+    if keep > 0 && consumed > 0 { memmove(buffer, buffer + consumed, keep) }
+    discarded += consumed
+    filled = keep
+    while true {
+      if atEnd { return filled > 0 ? filled : nil }
+      let before = filled
+      if try readMore() > 0, let lineEnd = lastLineEnd(from: before) { return lineEnd }
+    }
+  }
+
+  /// One `read(2)` into the free part of the buffer (grown first when it is full); the number
+  /// of bytes read, 0 at the end of the input.
+  private func readMore() throws(MatrixMarketError) -> Int {
+    if filled == size {
+      // A line longer than the buffer: double it.
+      let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: size * 2)
+      bigger.update(from: buffer, count: filled)
+      buffer.deallocate()
+      buffer = bigger
+      size *= 2
+    }
+    while true {
+      let got = read(fd, buffer + filled, min(size - filled, Self.chunkSize))
+      if got < 0 {
+        if errno == EINTR { continue }
+        throw MatrixMarketError(file: name, line: 0, reason: "cannot read: \(MatrixMarketFile.errorText())")
+      }
+      if got == 0 {
+        atEnd = true
+      } else {
+        lastByte = buffer[filled + got - 1]
+        filled += got
+      }
+      return got
+    }
+  }
+
+  /// One past the last newline in `buffer[from..<filled]`, if there is one.
+  private func lastLineEnd(from: Int) -> Int? {
+    var q = filled
+    while q > from {
+      q -= 1
+      if buffer[q] == MatrixMarketReader.lineFeed { return q + 1 }
+    }
+    return nil
+  }
+}
+
 // MARK: - Files
 
 enum MatrixMarketFile {
-  /// Calls `body` with the bytes of the file at `path`: memory-mapped when it is a regular
-  /// file, read with `read(2)` otherwise (pipes, character devices) or when `mmap` fails.
-  ///
-  /// When reading, the start of the file is checked for a banner as soon as the first bytes
-  /// arrive, so a large file that is not Matrix Market is not read to its end.
-  static func withBytes<R>(
-    path: String, _ body: (UnsafeRawBufferPointer) throws(MatrixMarketError) -> R
+  /// Parses the file at `path`: memory-mapped when it is a regular file, streamed otherwise
+  /// (pipes, FIFOs, character devices such as `/dev/stdin`) or when `mmap` fails.
+  static func parse(path: String) throws(MatrixMarketError) -> MatrixMarketParse {
+    try withInput(
+      path: path,
+      mapped: { (bytes) throws(MatrixMarketError) in try MatrixMarketReader.parse(bytes, name: path) },
+      streamed: { (stream) throws(MatrixMarketError) in try MatrixMarketReader.parse(stream) })
+  }
+
+  /// Parses the banner and the size line of the file at `path` only; a stream is read no
+  /// further than the size line.
+  static func parseHeader(path: String) throws(MatrixMarketError)
+    -> (header: MatrixMarketHeader, sizeLine: Int)
+  {
+    try withInput(
+      path: path,
+      mapped: { (bytes) throws(MatrixMarketError) in try MatrixMarketReader.parseHeader(bytes, name: path) },
+      streamed: { (stream) throws(MatrixMarketError) in try MatrixMarketReader.parseHeader(stream) })
+  }
+
+  /// Opens `path` and calls `mapped` with the bytes of a regular file mapped into memory, or
+  /// `streamed` with a ``MatrixMarketStream`` over anything else (or when `mmap` fails).
+  static func withInput<R>(
+    path: String,
+    mapped: (UnsafeRawBufferPointer) throws(MatrixMarketError) -> R,
+    streamed: (MatrixMarketStream) throws(MatrixMarketError) -> R
   ) throws(MatrixMarketError) -> R {
     func fail(_ reason: String) -> MatrixMarketError {
       MatrixMarketError(file: path, line: 0, reason: reason)
@@ -652,39 +904,17 @@ enum MatrixMarketFile {
     if kind == 0o040000 { throw fail("cannot read: is a directory") }
     if kind == 0o100000 && info.st_size > 0 && UInt64(info.st_size) <= UInt64(Int.max) {
       let size = Int(info.st_size)
-      if let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
-        mapped != UnsafeMutableRawPointer(bitPattern: -1)
+      if let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
+        map != UnsafeMutableRawPointer(bitPattern: -1)
       {
-        defer { munmap(mapped, size) }
-        _ = madvise(mapped, size, MADV_SEQUENTIAL)
-        return try body(UnsafeRawBufferPointer(start: mapped, count: size))
+        defer { munmap(map, size) }
+        _ = madvise(map, size, MADV_SEQUENTIAL)
+        return try mapped(UnsafeRawBufferPointer(start: map, count: size))
       }
     }
-    // Fallback: read(2) in chunks.
-    var data: [UInt8] = []
-    var checked = false
-    let chunk = 1 << 16
-    while true {
-      let old = data.count
-      data.append(contentsOf: repeatElement(0, count: chunk))
-      let got = data.withUnsafeMutableBytes { buffer in
-        read(fd, buffer.baseAddress! + old, chunk)
-      }
-      if got < 0 {
-        data.removeLast(chunk)
-        if errno == EINTR { continue }
-        throw fail("cannot read: \(errorText())")
-      }
-      data.removeLast(chunk - got)
-      if !checked && (data.count >= 64 || got == 0) {
-        checked = true
-        try withBytes(of: data) { (prefix) throws(MatrixMarketError) in
-          try MatrixMarketReader.checkBannerStart(prefix, name: path)
-        }
-      }
-      if got == 0 { break }
-    }
-    return try withBytes(of: data, body)
+    // Everything else is read with read(2) as it arrives.
+    let stream = MatrixMarketStream(fd: fd, name: path)
+    return try streamed(stream)
   }
 
   /// `body` over the bytes of an array, keeping the typed error (`withUnsafeBytes` rethrows

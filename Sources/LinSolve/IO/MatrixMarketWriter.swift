@@ -1,4 +1,4 @@
-// Matrix Market output: formatting into a byte buffer, and atomic replacement of files.
+// Matrix Market output: formatting into a byte buffer, and writing files (OutputFile.swift).
 //
 // Values are printed in Swift's shortest round-trip form (`Double.description`, e.g. `0.1`,
 // `1.0000000000000002`, `1e-05`), or as plain integers when they are integers below 2⁵³, so
@@ -77,20 +77,7 @@ struct MatrixMarketWriter {
   mutating func flush() {
     guard fd >= 0 else { return }
     if errorNumber == 0 {
-      var failure: Int32 = 0
-      bytes.withUnsafeBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-          let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-          if n < 0 {
-            if errno == EINTR { continue }
-            failure = errno
-            return
-          }
-          offset += n
-        }
-      }
-      errorNumber = failure
+      errorNumber = bytes.withUnsafeBytes { OutputFile.writeAll(fd, $0) }
     }
     bytes.removeAll(keepingCapacity: true)
   }
@@ -222,56 +209,25 @@ struct MatrixMarketWriter {
 
   // MARK: Files
 
-  /// Writes a file atomically: the bytes go to a new temporary file in the same directory,
-  /// which is flushed to disk (`fsync`) and then renamed over `path`. A failure at any step
-  /// removes the temporary file and leaves `path` as it was; an existing file is replaced
-  /// only by a complete one (and keeps its permission bits).
+  /// Writes a file by the rules of ``OutputFile``: a regular file (or a new name) is
+  /// replaced atomically — the bytes go to a new temporary file in the directory of the
+  /// target (symlinks at `path` followed, so a link survives and points to the new content),
+  /// which is flushed to disk (`fsync`) and then renamed over the target; a failure at any
+  /// step removes the temporary file and leaves the target as it was, and an existing file
+  /// is replaced only by a complete one (and keeps its permission bits). An existing device,
+  /// FIFO or `/dev/stdout` is opened `O_WRONLY` and written into directly instead.
   static func writeAtomically(
     to path: String, _ produce: (inout MatrixMarketWriter) -> Void
   ) throws(MatrixMarketError) {
-    func fail(_ reason: String, _ number: Int32 = errno) -> MatrixMarketError {
-      MatrixMarketError(
-        file: path, line: 0, reason: "\(reason): \(MatrixMarketFile.errorText(number))")
-    }
-    guard !path.isEmpty, !path.utf8.contains(0), path.last != "/" else {
-      throw MatrixMarketError(file: path, line: 0, reason: "cannot write: invalid file path")
-    }
-    let directory: String
-    let base: String
-    if let slash = path.lastIndex(of: "/") {
-      directory = slash == path.startIndex ? "/" : String(path[..<slash])
-      base = String(path[path.index(after: slash)...])
-    } else {
-      directory = "."
-      base = path
-    }
-    var temporary = ""
-    var fd: Int32 = -1
-    for _ in 0..<16 {
-      let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-      temporary = (directory == "/" ? "" : directory) + "/." + base + ".\(getpid()).\(tag).tmp"
-      fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-      if fd >= 0 || errno != EEXIST { break }
-    }
-    if fd < 0 { throw fail("cannot create a temporary file in \(directory)") }
-    var existing = stat()
-    if stat(path, &existing) == 0 && UInt32(existing.st_mode) & 0o170000 == 0o100000 {
-      _ = fchmod(fd, mode_t(UInt32(existing.st_mode) & 0o7777))
-    }
-    var writer = MatrixMarketWriter(fd: fd)
-    produce(&writer)
-    writer.flush()
-    var failure: MatrixMarketError? = nil
-    if writer.errorNumber != 0 {
-      failure = fail("cannot write", writer.errorNumber)
-    } else if fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
-      failure = fail("cannot write")
-    }
-    if close(fd) != 0 && failure == nil { failure = fail("cannot write") }
-    if failure == nil && rename(temporary, path) != 0 { failure = fail("cannot replace the file") }
-    if let failure {
-      _ = unlink(temporary)
-      throw failure
+    do throws(OutputFileError) {
+      try OutputFile.write(to: path) { fd in
+        var writer = MatrixMarketWriter(fd: fd)
+        produce(&writer)
+        writer.flush()
+        return writer.errorNumber
+      }
+    } catch {
+      throw MatrixMarketError(file: path, line: 0, reason: error.reason)
     }
   }
 }

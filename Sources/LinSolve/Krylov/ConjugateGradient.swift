@@ -65,6 +65,22 @@ public struct ConjugateGradient: IterativeSolver {
   private func run(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]?, initialResidual r0: [Double]?, monitor: SolveMonitor?
   ) throws -> SolveResult {
+    try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, t, b, x0, stopping, monitor, original in
+      if let scaled {
+        // M⁻¹ was set up for A; the solve runs on tA.
+        let m = preconditioner.map { ScaledPreconditioner($0, by: 1 / t) }
+        return try attempt(scaled, b, x0: x0, initialResidual: nil, preconditioner: m, stopping: stopping, monitor: monitor)
+      }
+      return try attempt(
+        a, b, x0: x0, initialResidual: original ? r0 : nil, preconditioner: preconditioner, stopping: stopping,
+        monitor: monitor)
+    }
+  }
+
+  private func attempt(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]?, initialResidual r0: [Double]?,
+    preconditioner: (any Preconditioner)?, stopping: StoppingCriterion, monitor: SolveMonitor?
+  ) throws -> SolveResult {
     var x = try SolverInput.validate(a, b, x0: x0, stopping: stopping)
     let n = a.rows
     let v = workspace.vectors(preconditioner == nil ? 3 : 4, length: n)
@@ -72,7 +88,12 @@ public struct ConjugateGradient: IterativeSolver {
     let z = preconditioner == nil ? r : v[3]
     // A diagonal M (Jacobi) is fused into the residual pass (the same three passes per
     // iteration as plain CG).
-    let jacobiScale = (preconditioner as? any DiagonalPreconditioner)?.inverseDiagonal
+    let jacobiScale: [Double]? =
+      if let scaled = preconditioner as? ScaledPreconditioner {
+        (scaled.base as? any DiagonalPreconditioner)?.inverseDiagonal.map { $0 * scaled.factor }
+      } else {
+        (preconditioner as? any DiagonalPreconditioner)?.inverseDiagonal
+      }
     if let jacobiScale {
       precondition(jacobiScale.count == n, "\(preconditioner!.name): set up for a matrix of size \(jacobiScale.count), not \(n)")
     }
@@ -92,7 +113,7 @@ public struct ConjugateGradient: IterativeSolver {
           matvecs += 1
           rr = Fused.residualFromProduct(b: b, r: r)
         }
-        if let stop = tracker.start(residualNorm: rr.squareRoot()) { return stop }
+        if let stop = tracker.start(residualNorm: KrylovKernels.norm(squares: rr, UnsafeBufferPointer(r))) { return stop }
 
         // z ← M⁻¹ r;  p ← z;  ρ ← rᵀz
         var rho = preconditioner?.applyAndDot(UnsafeBufferPointer(r), into: z) ?? rr
@@ -117,7 +138,7 @@ public struct ConjugateGradient: IterativeSolver {
             rr = Fused.updateResidual(alpha: alpha, q: UnsafeBufferPointer(q), r: r)
             rhoNew = rr
           }
-          if let stop = tracker.step(residualNorm: rr.squareRoot()) {
+          if let stop = tracker.step(residualNorm: KrylovKernels.norm(squares: rr, UnsafeBufferPointer(r))) {
             Vector.axpy(alpha, UnsafeBufferPointer(p), x)
             return stop
           }
@@ -140,29 +161,37 @@ public struct ConjugateGradient: IterativeSolver {
 }
 
 extension SolveResult {
-  /// Builds the result of an iterative solve: recomputes the true residual `‖b − A x‖`, in
+  /// Builds the result of an iterative solve: recomputes the true residual `‖b − A x‖` and
+  /// applies the verdict rule (``SolveResult/confirmVerdict(threshold:)``) with the tracker's
+  /// threshold (or `verdictThreshold`, for a method that tracks another norm); the residual is computed in
   /// `scratch` (a workspace vector the solve no longer needs) or, without one, in a temporary.
   static func finishing(
     x: [Double], a: some LinearOperator, b: [Double], reason: StopReason,
-    tracker: ConvergenceTracker, matvecs: Int, scratch: UnsafeMutableBufferPointer<Double>? = nil
+    tracker: ConvergenceTracker, matvecs: Int, scratch: UnsafeMutableBufferPointer<Double>? = nil,
+    verdictThreshold: Double? = nil
   ) -> SolveResult {
-    func trueResidualNorm(_ r: UnsafeMutableBufferPointer<Double>) -> Double {
+    // A SparseMatrix gets the residual with its rounding bound, in the same one pass.
+    func trueResidual(_ r: UnsafeMutableBufferPointer<Double>) -> ResidualCertificate {
       b.withUnsafeBufferPointer { b in
         x.withUnsafeBufferPointer { x in
+          if let sparse = a as? SparseMatrix { return sparse.residualCertificate(x: x, b: b, into: r) }
           a.apply(x, into: r)
-          return KrylovKernels.norm(squares: Fused.residualFromProduct(b: b, r: r), UnsafeBufferPointer(r))
+          let norm = KrylovKernels.norm(squares: Fused.residualFromProduct(b: b, r: r), UnsafeBufferPointer(r))
+          return ResidualCertificate(norm: norm, roundingBound: 0)
         }
       }
     }
-    let trueNorm =
+    let certificate =
       if let scratch, scratch.count == a.rows {
-        trueResidualNorm(scratch)
+        trueResidual(scratch)
       } else {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: a.rows) { trueResidualNorm($0) }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: a.rows) { trueResidual($0) }
       }
-    return SolveResult(
+    var result = SolveResult(
       x: x, reason: reason, iterations: tracker.iteration, residualNorm: tracker.residualNorm,
-      trueResidualNorm: trueNorm, rhsNorm: Vector.norm(b), residualHistory: tracker.history,
+      trueResidualNorm: certificate.norm, rhsNorm: Vector.norm(b), residualHistory: tracker.history,
       seconds: tracker.elapsedSeconds, matvecs: matvecs + 1)
+    result.confirmVerdict(threshold: verdictThreshold ?? tracker.threshold, roundingBound: certificate.roundingBound)
+    return result
   }
 }

@@ -66,6 +66,20 @@ public struct GMRES: IterativeSolver {
   public func solve(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
+    try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, t, b, x0, stopping, monitor, _ in
+      if let scaled {
+        var method = self  // M⁻¹ was set up for A; the solve runs on tA.
+        method.preconditioner = preconditioner.map { ScaledPreconditioner($0, by: 1 / t) }
+        return try method.attempt(scaled, b, x0: x0, stopping: stopping, monitor: monitor)
+      }
+      return try attempt(a, b, x0: x0, stopping: stopping, monitor: monitor)
+    }
+  }
+
+  /// One solve with the given criterion (``VerifiedSolve`` scales and restarts around it).
+  private func attempt(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?
+  ) throws -> SolveResult {
     guard restart >= 1 else {
       throw LinSolveError.invalidParameter(name: "restart", reason: "\(restart) is less than 1")
     }

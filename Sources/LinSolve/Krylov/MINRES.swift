@@ -57,6 +57,20 @@ public struct MINRES: IterativeSolver {
   public func solve(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
+    try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, t, b, x0, stopping, monitor, _ in
+      if let scaled {
+        var method = self  // M⁻¹ was set up for A; the solve runs on tA.
+        method.preconditioner = preconditioner.map { ScaledPreconditioner($0, by: 1 / t) }
+        return try method.attempt(scaled, b, x0: x0, stopping: stopping, monitor: monitor)
+      }
+      return try attempt(a, b, x0: x0, stopping: stopping, monitor: monitor)
+    }
+  }
+
+  /// One solve with the given criterion (``VerifiedSolve`` scales and restarts around it).
+  private func attempt(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?
+  ) throws -> SolveResult {
     var x = try SolverInput.validate(a, b, x0: x0, stopping: stopping)
     let n = a.rows
     let vectors = workspace.vectors(6, length: n)
@@ -152,8 +166,11 @@ public struct MINRES: IterativeSolver {
         }
       }
     }
+    // The verdict is in the 2-norm whatever norm the recursion tracked (M-norm with M).
     return SolveResult.finishing(
-      x: x, a: a, b: b, reason: reason, tracker: tracker, matvecs: matvecs)
+      x: x, a: a, b: b, reason: reason, tracker: tracker, matvecs: matvecs,
+      verdictThreshold: preconditioner != nil && stopping.baseline == .rightHandSide
+        ? stopping.threshold(rhsNorm: Vector.norm(b), initialResidualNorm: 0) : nil)
   }
 
   /// `±√|rᵀz|` (negative when `rᵀz < 0`): the `M⁻¹`-norm of `r` for `z = M⁻¹r`, computed

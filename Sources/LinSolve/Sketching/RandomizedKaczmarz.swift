@@ -73,6 +73,14 @@ public struct RandomizedKaczmarz: Sendable {
   ///
   /// - Throws: ``LinSolveError`` for sizes that disagree, NaN/Inf, or invalid parameters.
   public func solve(_ a: SparseMatrix, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil) throws -> SolveResult {
+    try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, _, b, x0, stopping, monitor, _ in
+      var method = self
+      method.stopping = stopping
+      return try method.attempt(scaled ?? a, b, x0: x0, monitor: monitor)
+    }
+  }
+
+  private func attempt(_ a: SparseMatrix, _ b: [Double], x0: [Double]?, monitor: SolveMonitor?) throws -> SolveResult {
     let x = try validate(a, b, x0)
     try SolverInput.validateValues(a)
     return CSRRowView.with(a) { view in
@@ -148,8 +156,10 @@ public struct RandomizedKaczmarz: Sendable {
         if let stop = tracker.check(residualNorm: rNorm, steps: steps) { return stop }
       }
     }
-    return SolveResult(
+    var result = SolveResult(
       x: x.array, reason: reason, iterations: steps, residualNorm: rNorm, trueResidualNorm: rNorm, rhsNorm: bNorm,
       residualHistory: tracker.history, seconds: tracker.seconds, matvecs: checks + 2 * steps / max(1, m))
+    result.confirmVerdict(threshold: tracker.threshold)
+    return result
   }
 }

@@ -105,6 +105,15 @@ public struct SketchAndProject: Sendable {
       throw LinSolveError.invalidParameter(name: "checkInterval", reason: "\(checkInterval) is not positive")
     }
     try stagnation.validate()
+    return try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, _, b, x0, stopping, monitor, _ in
+      var method = self
+      method.stopping = stopping
+      if let scaled { return try method.attempt(scaled, b, x0: x0, monitor: monitor) }
+      return try method.attempt(a, b, x0: x0, monitor: monitor)
+    }
+  }
+
+  private func attempt(_ a: some AdjointLinearOperator, _ b: [Double], x0: [Double]?, monitor: SolveMonitor?) throws -> SolveResult {
     let x = try SolverInput.validate(a, b, x0: x0, stopping: stopping, square: false)
     let pair = AdjointPair(a)
     switch sketch {
@@ -172,9 +181,11 @@ public struct SketchAndProject: Sendable {
         if let stop = tracker.check(residualNorm: rNorm, steps: steps) { return stop }
       }
     }()
-    return SolveResult(
+    var result = SolveResult(
       x: x.array, reason: reason, iterations: steps, residualNorm: rNorm, trueResidualNorm: rNorm, rhsNorm: bNorm,
       residualHistory: tracker.history, seconds: tracker.seconds, matvecs: matvecs)
+    result.confirmVerdict(threshold: tracker.threshold)
+    return result
   }
 
   // MARK: Row sketches
@@ -230,9 +241,11 @@ public struct SketchAndProject: Sendable {
         if let stop = tracker.check(residualNorm: rNorm, steps: steps) { return stop }
       }
     }()
-    return SolveResult(
+    var result = SolveResult(
       x: x.array, reason: reason, iterations: steps, residualNorm: rNorm, trueResidualNorm: rNorm, rhsNorm: bNorm,
       residualHistory: tracker.history, seconds: tracker.seconds, matvecs: checks + 2 * steps * k / max(1, m))
+    result.confirmVerdict(threshold: tracker.threshold)
+    return result
   }
 
   // MARK: Small dense helpers

@@ -35,6 +35,14 @@ public struct SOR: IterativeSolver {
     guard let matrix = a as? SparseMatrix else {
       throw LinSolveError.invalidParameter(name: "operator", reason: "SOR needs a SparseMatrix, not a matrix-free operator")
     }
+    return try VerifiedSolve.run(matrix, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, _, b, x0, stopping, monitor, _ in
+      try attempt(scaled ?? matrix, b, x0: x0, stopping: stopping, monitor: monitor)
+    }
+  }
+
+  private func attempt(
+    _ matrix: SparseMatrix, _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?
+  ) throws -> SolveResult {
     try stopping.validate()
     var iteration = try SORIteration(matrix: matrix, b: b, x0: x0, omega: omega, symmetric: symmetric)
     var tracker = ConvergenceTracker(
@@ -43,9 +51,11 @@ public struct SOR: IterativeSolver {
     while reason == nil {
       reason = tracker.step(residualNorm: iteration.sweep())
     }
-    return SolveResult(
+    var result = SolveResult(
       x: iteration.x, reason: reason!, iterations: tracker.iteration, residualNorm: tracker.residualNorm,
       trueResidualNorm: tracker.residualNorm, rhsNorm: Vector.norm(b), residualHistory: tracker.history,
       seconds: tracker.elapsedSeconds, matvecs: tracker.iteration + 1)
+    result.confirmVerdict(threshold: tracker.threshold)
+    return result
   }
 }

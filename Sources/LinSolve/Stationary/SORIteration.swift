@@ -100,8 +100,10 @@ public struct SORIteration {
     let m = matrix
     return b.withUnsafeBufferPointer { bp in
       x.withUnsafeBufferPointer { xp in
-        r.withUnsafeMutableBufferPointer { rp in m.residual(b: bp, x: xp, into: rp) }
+        r.withUnsafeMutableBufferPointer { rp in
+          KrylovKernels.norm(squares: m.residual(b: bp, x: xp, into: rp), UnsafeBufferPointer(rp))
+        }
       }
-    }.squareRoot()
+    }
   }
 }
