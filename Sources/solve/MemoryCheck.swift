@@ -73,7 +73,7 @@ extension SolveSystem {
     case .cg, .pcg:
       e += .conjugateGradient(n: n, preconditioned: preconditioner != .none)
     case .gmres:
-      e += .gmres(n: n, restart: restart, preconditioned: preconditioner != .none)
+      e += .gmres(n: n, restart: min(restart, max(n, 1)), preconditioned: preconditioner != .none)  // GMRES caps m at n
     case .minres:
       e += .minres(n: n, preconditioned: preconditioner != .none)
     case .bicgstab:
@@ -107,7 +107,7 @@ extension SolveSystem {
       case .ic0: e += .incompleteFactorization(n: n, nonzeros: (nnz + n) / 2, label: "IC(0) factor")
       case .ilu0: e += .incompleteFactorization(n: n, nonzeros: nnz, label: "ILU(0) factor")
       case .cholesky: e += .choleskyLowerBound(n: n, nonzeros: nnz)
-      case .nystrom: e += .nystrom(n: n, rank: sketchOptions.rank ?? min(512, n))
+      case .nystrom: e += .nystrom(n: n, rank: min(sketchOptions.rank ?? 512, n))  // the rank is capped at n
       }
     }
     return e

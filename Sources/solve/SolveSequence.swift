@@ -15,7 +15,10 @@ struct SolveSequence: ParsableCommand {
       The learner sees only each solve's cost (iterations by default). With --context, each
       system's scalar context (e.g. the shift c in A + cI) lets ChebCB approach the
       instance-optimal ω. --state FILE loads the learner when FILE exists and saves it
-      (atomically) after every system.
+      (atomically) after every system. The state records the method, grid, learner, cost and
+      seed it was made with: options left out take the saved values, a different value is an
+      error (--reset-state starts a new learner). Processes sharing a state take turns, one
+      system at a time, through a lock on FILE.lock.
       """)
 
   enum SequenceMethod: String, ExpressibleByArgument, CaseIterable {
@@ -64,8 +67,8 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Fixed ω when not tuning.")
   var omega: Double = 1.0
 
-  @Option(help: "Candidate values start:stop:count (or a comma-separated list).")
-  var grid: String = "1.0:1.95:20"
+  @Option(help: "Candidate values start:stop:count (or a comma-separated list), each in (0, 2); at most 10,000. Default: 1.0:1.95:20, or the --state's.")
+  var grid: String?
 
   @Option(help: "Learner: tsallis, binned (one Tsallis-INF per context bin) or chebcb. Default: chebcb with --context, tsallis without.")
   var learner: Learner?
@@ -76,14 +79,17 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Context range a:b for binned/chebcb. Default: the range of the given contexts.")
   var contextRange: String?
 
-  @Option(help: "Feedback: iterations or seconds.")
-  var cost: ParameterTuner.CostKind = .iterations
+  @Option(help: "Feedback: iterations or seconds. Default: iterations, or the --state's.")
+  var cost: ParameterTuner.CostKind?
 
-  @Option(help: "Seed of the learner's random choices.")
-  var seed: UInt64 = 1
+  @Option(help: "Seed of the learner's random choices. Default: 1, or the --state's.")
+  var seed: UInt64?
 
-  @Option(help: "Learner state file: loaded if it exists, saved after every system.")
+  @Option(help: "Learner state file: loaded if it exists (with the options it was made with), saved after every system.")
   var state: String?
+
+  @Flag(help: "Start a new learner in --state, replacing the saved one, instead of resuming it.")
+  var resetState = false
 
   @Option(help: "Relative tolerance.")
   var rtol: Double = 1e-8
@@ -102,11 +108,23 @@ struct SolveSequence: ParsableCommand {
     guard omega > 0 && omega < 2 else { throw ValidationError("--omega \(omega) is not in (0, 2)") }
     guard rtol > 0 && rtol <= 1 else { throw ValidationError("--rtol \(rtol) is not in (0, 1]") }
     guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
-    if tune == nil && (learner != nil || state != nil) {
-      throw ValidationError("--learner and --state need --tune omega")
+    if tune == nil && (learner != nil || state != nil || grid != nil || cost != nil || seed != nil || resetState) {
+      throw ValidationError("--learner, --grid, --cost, --seed, --state and --reset-state need --tune omega")
+    }
+    if resetState && state == nil { throw ValidationError("--reset-state needs --state") }
+    if let grid {
+      let values: ParameterGrid
+      do { values = try ParameterGrid(parsing: grid) } catch { throw ValidationError("--grid \(grid): \(error)") }
+      if let bad = values.first(where: { !($0 > 0 && $0 < 2) }) {
+        throw ValidationError("--grid \(grid): ω = \(bad) is not in (0, 2)")
+      }
     }
     if let recycle {
       guard recycle >= 0 else { throw ValidationError("--recycle must be ≥ 0") }
+      // Checked against n once the matrices are read; this bound keeps 2k from overflowing.
+      guard recycle <= Self.maximumRecycle else {
+        throw ValidationError("--recycle \(recycle) is above \(Self.maximumRecycle) (it must also be below the order of the matrices)")
+      }
       guard tune == nil else { throw ValidationError("--recycle and --tune cannot be combined") }
       if let method, method != .cg && method != .gmres {
         throw ValidationError("--recycle works with --method cg or gmres, not \(method.rawValue)")
@@ -118,11 +136,16 @@ struct SolveSequence: ParsableCommand {
     }
   }
 
+  /// The largest `--recycle` accepted before the matrices are read.
+  static let maximumRecycle = 1 << 24
+
   func run() throws {
     try checkOutputPaths()
     if let recycle { return try runRecycling(dimension: recycle) }
     let contexts = try readContexts()
-    var tuner = try tune == nil ? nil : loadOrCreateTuner(contexts: contexts)
+    var tuner: ParameterTuner?
+    var method = self.method ?? .sor
+    if tune != nil, state == nil { tuner = try makeTuner(contexts: contexts) }
     let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
     var rows: [SequenceRow] = []
     if !json { print(SequenceRow.header) }
@@ -134,6 +157,19 @@ struct SolveSequence: ParsableCommand {
       let b = try rightHandSide(t, for: a)
       let context = contexts?[t]
 
+      // With --state: the learner is read (or made), used and saved under the lock.
+      let lock = try state.map { try StateLock(statePath: $0) }
+      if let state {
+        let saved = resetState && t == 0 ? nil : try LearnerState.read(state)
+        if let saved {
+          try check(saved, at: state, against: t == 0 ? nil : (method, tuner!), contexts: contexts)
+          method = self.method ?? saved.method.flatMap(SequenceMethod.init(rawValue:)) ?? method
+          tuner = saved.tuner
+        } else if tuner == nil {
+          tuner = try makeTuner(contexts: contexts)
+        }
+      }
+
       var w = omega
       if tuner != nil {
         do { w = try tuner!.next(context: context) } catch { throw CLIFailure.badInput("\(path): \(error)") }
@@ -141,16 +177,17 @@ struct SolveSequence: ParsableCommand {
       let result: SolveResult
       do {
         // The row's verdict is the true residual's (the learner still sees the cost).
-        result = try solve(a, b, omega: w, stopping: stopping).judged(by: stopping, a: a, b: b)
+        result = try solve(a, b, method: method, omega: w, stopping: stopping).judged(by: stopping, a: a, b: b)
       } catch {
         tuner?.discardPendingDecision()
         throw CLIFailure.wrap(error, file: path)
       }
       if tuner != nil {
-        let observed = cost == .iterations ? Double(result.iterations) : result.seconds
-        try tuner!.observe(cost: observed)
-        if let state { try save(tuner!, to: state) }
+        let observed = tuner!.costKind == .iterations ? Double(result.iterations) : result.seconds
+        do { try tuner!.observe(cost: observed) } catch { throw CLIFailure.badInput("\(path): \(error)") }
+        if let state { try LearnerState(method: method.rawValue, tuner: tuner!).write(to: state) }
       }
+      _ = lock  // released here, after the save
       let row = SequenceRow(
         index: t + 1, matrix: path, context: context, omega: w, iterations: result.iterations,
         seconds: result.seconds, relativeResidual: result.relativeResidual, reason: result.reason.rawValue)
@@ -159,7 +196,7 @@ struct SolveSequence: ParsableCommand {
     }
 
     let summary = SequenceSummary(
-      method: (self.method ?? .sor).rawValue, learner: tuner.map { "\($0.strategy)" }, grid: tuner.map { "\($0.grid)" },
+      method: method.rawValue, learner: tuner.map { "\($0.strategy)" }, grid: tuner.map { "\($0.grid)" },
       costKind: tuner?.costKind.rawValue, rounds: tuner?.rounds, systems: rows,
       totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalSeconds: rows.reduce(0) { $0 + $1.seconds })
     if json {
@@ -176,8 +213,10 @@ struct SolveSequence: ParsableCommand {
 
   // MARK: - Pieces
 
-  private func solve(_ a: SparseMatrix, _ b: [Double], omega w: Double, stopping: StoppingCriterion) throws -> SolveResult {
-    switch method ?? .sor {
+  private func solve(
+    _ a: SparseMatrix, _ b: [Double], method: SequenceMethod, omega w: Double, stopping: StoppingCriterion
+  ) throws -> SolveResult {
+    switch method {
     case .sor: return try SOR(omega: w, stopping: stopping).solve(a, b)
     case .ssor: return try SOR(omega: w, symmetric: true, stopping: stopping).solve(a, b)
     case .ssorPCG:
@@ -203,6 +242,10 @@ struct SolveSequence: ParsableCommand {
         throw CLIFailure.badInput("\(path): order \(a.rows) differs from \(matrices[0])'s \(first.matrix.rows)")
       }
       systems.append(LinearSystem(matrix: a, rhs: try rightHandSide(t, for: a), name: path))
+    }
+    let n = systems.first?.matrix.rows ?? 0
+    guard k == 0 || k < n else {
+      throw CLIFailure.badInput("--recycle \(k) must be less than the order n = \(n) of the matrices")
     }
     let sequence = SystemSequence(systems)
     let permutation = order == .greedy ? SystemOrdering.greedyNearestNeighbor(sequence) : Array(sequence.indices)
@@ -287,22 +330,11 @@ struct SolveSequence: ParsableCommand {
     return values
   }
 
-  private func loadOrCreateTuner(contexts: [Double]?) throws -> ParameterTuner {
-    if let state, FileManager.default.fileExists(atPath: state) {
-      do {
-        let tuner = try JSONDecoder().decode(ParameterTuner.self, from: Data(contentsOf: URL(fileURLWithPath: state)))
-        if tuner.strategy.isContextual && contexts == nil {
-          throw CLIFailure.badInput("\(state): the saved learner (\(tuner.strategy)) needs --context")
-        }
-        return tuner
-      } catch let failure as CLIFailure {
-        throw failure
-      } catch {
-        throw CLIFailure.badInput("\(state): not a saved learner: \(error)")
-      }
-    }
+  /// A new learner from the options (their defaults where not given).
+  private func makeTuner(contexts: [Double]?) throws -> ParameterTuner {
+    let text = grid ?? "1.0:1.95:20"
     let values: ParameterGrid
-    do { values = try ParameterGrid(parsing: grid) } catch { throw CLIFailure.badInput("--grid \(grid): \(error)") }
+    do { values = try ParameterGrid(parsing: text) } catch { throw CLIFailure.badInput("--grid \(text): \(error)") }
     let kind = learner ?? (contexts == nil ? .tsallis : .chebcb)
     let strategy: ParameterTuner.Strategy
     switch kind {
@@ -314,9 +346,66 @@ struct SolveSequence: ParsableCommand {
       strategy = kind == .binned ? .binnedTsallisINF(bins: 5, range: range) : .chebCB(features: 6, range: range)
     }
     do {
-      return try ParameterTuner(grid: values, strategy: strategy, cost: cost, seed: seed)
+      return try ParameterTuner(grid: values, strategy: strategy, cost: cost ?? .iterations, seed: seed ?? 1)
     } catch {
       throw CLIFailure.badInput("\(error)")
+    }
+  }
+
+  /// Checks a saved learner against what this run asks for: the options given on the command
+  /// line (first system), or the learner this run has been using (`running`, later systems —
+  /// the file may have been reset by another process in between).
+  private func check(
+    _ saved: LearnerState, at path: String, against running: (SequenceMethod, ParameterTuner)?, contexts: [Double]?
+  ) throws {
+    let tuner = saved.tuner
+    if tuner.strategy.isContextual && contexts == nil {
+      throw CLIFailure.badInput("\(path): the saved learner (\(tuner.strategy)) needs --context")
+    }
+    var differences: [String] = []
+    func compare(_ option: String, _ asked: String?, _ recorded: String?) {
+      if let asked, let recorded, asked != recorded { differences.append("\(option) \(asked) here, \(recorded) in the state") }
+    }
+    if let (method, current) = running {
+      compare("--method", method.rawValue, saved.method)
+      compare("--grid", "\(current.grid)", "\(tuner.grid)")
+      compare("--learner", "\(current.strategy)", "\(tuner.strategy)")
+      compare("--cost", current.costKind.rawValue, tuner.costKind.rawValue)
+      compare("--seed", "\(current.seed)", "\(tuner.seed)")
+      guard differences.isEmpty else {
+        throw CLIFailure.badInput("\(path): the learner state was replaced by one made with other options during this run: \(differences.joined(separator: "; "))")
+      }
+      return
+    }
+    compare("--method", method?.rawValue, saved.method)
+    if let grid, let values = try? ParameterGrid(parsing: grid), values != tuner.grid {
+      differences.append("--grid \(grid) here, \(tuner.grid) in the state")
+    }
+    compare("--learner", learner?.rawValue, Self.learnerKind(of: tuner.strategy)?.rawValue)
+    if contextRange != nil, let contexts, let range = Self.contextRange(of: tuner.strategy) {
+      let asked = try contextRangeValue(contexts)
+      if asked != range { differences.append("--context-range \(asked.lowerBound):\(asked.upperBound) here, \(range.lowerBound):\(range.upperBound) in the state") }
+    }
+    compare("--cost", cost?.rawValue, tuner.costKind.rawValue)
+    compare("--seed", seed.map { "\($0)" }, "\(tuner.seed)")
+    guard differences.isEmpty else {
+      throw CLIFailure.badInput("\(path): the saved learner was made with other options: \(differences.joined(separator: "; ")) (leave the options out to resume it, or add --reset-state to start a new one)")
+    }
+  }
+
+  private static func learnerKind(of strategy: ParameterTuner.Strategy) -> Learner? {
+    switch strategy {
+    case .tsallisINF: .tsallis
+    case .binnedTsallisINF: .binned
+    case .chebCB: .chebcb
+    case .fixed: nil
+    }
+  }
+
+  private static func contextRange(of strategy: ParameterTuner.Strategy) -> ClosedRange<Double>? {
+    switch strategy {
+    case let .binnedTsallisINF(_, range), let .chebCB(_, range): range
+    case .tsallisINF, .fixed: nil
     }
   }
 
@@ -330,22 +419,6 @@ struct SolveSequence: ParsableCommand {
     }
     let low = contexts.min()!, high = contexts.max()!
     return low < high ? low...high : (low - 0.5)...(high + 0.5)
-  }
-
-  /// Writes the learner by the rules of ``OutputFile`` (a regular file: to a temporary file
-  /// renamed into place, through a symlink).
-  private func save(_ tuner: ParameterTuner, to path: String) throws {
-    let bytes: [UInt8]
-    do {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      bytes = [UInt8](try encoder.encode(tuner))
-    } catch {
-      throw CLIFailure.badInput("\(path): cannot save the learner: \(error.localizedDescription)")
-    }
-    do throws(OutputFileError) { try OutputFile.write(bytes, to: path) } catch {
-      throw CLIFailure.badInput("\(path): cannot save the learner: \(error.reason)")
-    }
   }
 }
 

@@ -417,6 +417,32 @@ struct ParameterTunerTests {
     #expect(throws: DecodingError.self) { try JSONDecoder().decode(ParameterTuner.self, from: Data(pending.utf8)) }
   }
 
+  @Test("Sizes and counts beyond TuningLimits are refused before they size anything, in code and in saved states")
+  func limits() throws {
+    #expect(throws: TuningError.self) { try ParameterGrid(linspace: 1, 1.9, count: 1_000_000_000_000) }
+    #expect(throws: TuningError.self) { try ParameterGrid(parsing: "1:1.9:10001") }
+    #expect(throws: TuningError.self) { try TsallisINF(arms: 1_000_000_000_000) }
+    #expect(throws: TuningError.self) { try ChebCB(arms: 1_000_000_000_000) }
+    #expect(throws: TuningError.self) { try BinnedTsallisINF(arms: 20, bins: 1_000_000_000_000, range: 0...1) }
+    #expect(throws: TuningError.self) { try BinnedTsallisINF(arms: 10_000, bins: 1_000, range: 0...1) }
+    #expect(try ParameterGrid(linspace: 1, 1.9, count: TuningLimits.maximumArms).count == TuningLimits.maximumArms)
+
+    for strategy in [ParameterTuner.Strategy.tsallisINF, .chebCB(range: 0...1), .binnedTsallisINF(bins: 3, range: 0...1)] {
+      var tuner = try ParameterTuner(strategy: strategy, seed: 2)
+      _ = try tuner.next(context: 0.5)
+      try tuner.observe(cost: 30)
+      let json = try #require(String(data: JSONEncoder().encode(tuner), encoding: .utf8))
+      for (from, to) in [("\"rounds\":1", "\"rounds\":9223372036854775807"), ("\"arms\":20", "\"arms\":1000000000000"),
+                         ("\"rounds\":1", "\"rounds\":-1")] {
+        let corrupted = json.replacingOccurrences(of: from, with: to)
+        #expect(corrupted != json, "\(strategy): \(from)")
+        #expect(throws: (any Error).self, "\(strategy): \(to)") {
+          try JSONDecoder().decode(ParameterTuner.self, from: Data(corrupted.utf8))
+        }
+      }
+    }
+  }
+
   @Test("Fixed strategy, context clamping, binned centres and seconds costs")
   func details() throws {
     var fixed = try ParameterTuner(strategy: .fixed(1.6), seed: 1)

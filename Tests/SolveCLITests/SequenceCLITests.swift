@@ -42,7 +42,8 @@ struct SequenceCLITests {
     let part2 = try CLI.run(["sequence"] + Array(Self.files[4..<8]) + ["--tune", "omega", "--seed", "3", "--state", split, "--json"])
     #expect(try omegas(part1) + omegas(part2) == omegas(first))
     let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: split))) as? [String: Any]
-    #expect(saved?["rounds"] as? Int == 8)
+    #expect(saved?["method"] as? String == "sor")
+    #expect((saved?["tuner"] as? [String: Any])?["rounds"] as? Int == 8)
   }
 
   @Test("--recycle carries a subspace: fewer iterations than independent solves, all systems solved")

@@ -100,7 +100,7 @@ public struct IterativeSketching: Sendable {
       a, b, oversampling: oversampling, distribution: distribution, seed: seed)
     let iterationStart = ContinuousClock.now
     let m = a.rows, n = a.columns
-    let d = min(m, Int((oversampling * Double(n)).rounded(.up)))
+    let d = MemoryEstimate.sketchRows(rows: m, columns: n, factor: oversampling)  // min(m, ⌈γn⌉), no overflow
     let (alpha, beta) = momentum.parameters(sketchRows: d, columns: n)
     let r = factorization.r
     let normA = r.normEstimate(steps: max(2, Int.bitWidth - n.leadingZeroBitCount))  // ≈ log₂ n steps

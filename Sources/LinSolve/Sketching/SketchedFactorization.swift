@@ -24,7 +24,7 @@ struct SketchedFactorization {
     guard oversampling.isFinite, oversampling >= 1 else {
       throw LinSolveError.invalidParameter(name: "oversampling", reason: "\(oversampling) is below 1 (d = γn must be ≥ n)")
     }
-    let d = min(m, Int((oversampling * Double(n)).rounded(.up)))
+    let d = MemoryEstimate.sketchRows(rows: m, columns: n, factor: oversampling)  // min(m, ⌈γn⌉), no overflow
     let started = ContinuousClock.now
     let s = SketchingOperator(rows: d, columns: m, distribution: distribution, seed: seed)
     var sa = a.sketched(by: s)

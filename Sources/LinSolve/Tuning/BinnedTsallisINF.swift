@@ -25,6 +25,13 @@ public struct BinnedTsallisINF: Sendable, Equatable {
   ///   range has finite ends with `a < b`.
   public init(arms: Int, bins: Int, range: ClosedRange<Double>, baseline: Double = 1) throws {
     guard bins >= 1 else { throw TuningError.invalidStrategy("the number of bins \(bins) is not at least 1") }
+    guard bins <= TuningLimits.maximumBins else {
+      throw TuningError.invalidStrategy("\(bins) bins are more than the limit of \(TuningLimits.maximumBins)")
+    }
+    try TuningLimits.checkArms(arms, what: "Tsallis-INF-CB")
+    guard arms * bins <= TuningLimits.maximumBinnedArms else {
+      throw TuningError.invalidStrategy("\(bins) bins × \(arms) arms are more than the limit of \(TuningLimits.maximumBinnedArms)")
+    }
     try TuningError.checkContextRange(range)
     let m = Double(bins)
     let width = range.upperBound - range.lowerBound

@@ -114,7 +114,7 @@ public struct ChebCB: Sendable {
     arms: Int, features: Int = 6, range: ClosedRange<Double> = -0.15...0.65, baseline: Double = 1,
     lipschitzFromObservedRange: Bool = false
   ) throws {
-    guard arms >= 1 else { throw TuningError.invalidStrategy("ChebCB needs at least one arm, not \(arms)") }
+    try TuningLimits.checkArms(arms, what: "ChebCB")
     guard (1...12).contains(features) else {
       throw TuningError.invalidStrategy("ChebCB needs 1 to 12 Chebyshev features, not \(features)")
     }
@@ -187,6 +187,7 @@ public struct ChebCB: Sendable {
   /// - Throws: ``TuningError/noPendingDecision``, ``TuningError/invalidCost(_:)``.
   public mutating func observe(cost: Double) throws {
     guard let arm = pendingArm else { throw TuningError.noPendingDecision }
+    try TuningLimits.checkRoundAvailable(rounds)
     let loss = try TuningError.loss(cost: cost, baseline: baseline)
     ensureWorkspace()
     let d = arms, m = features
@@ -545,7 +546,8 @@ extension ChebCB: Codable {
     pendingFeatures = try array(.pendingFeatures, [Double].self, count: m)
     pendingPrediction = try c.decode(Double.self, forKey: .pendingPrediction)
     let consistent =
-      rounds >= 0 && counts.allSatisfy { $0 >= 0 } && counts.reduce(0, +) == rounds
+      TuningLimits.isValidRounds(rounds) && counts.allSatisfy { (0...rounds).contains($0) }
+      && counts.reduce(0, { $0 + $1 }) == rounds  // no overflow: d ≤ maximumArms counts ≤ 2⁴⁸
       && learningRate >= 0 && scale >= 0 && (pendingArm.map { (0..<d).contains($0) } ?? true)
       && (lastArm.map { (0..<d).contains($0) } ?? true)
     guard consistent else {

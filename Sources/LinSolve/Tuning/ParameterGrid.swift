@@ -17,9 +17,13 @@ public struct ParameterGrid: Sendable, Equatable, Hashable, RandomAccessCollecti
 
   /// A grid of the given values.
   ///
-  /// - Throws: ``TuningError/invalidGrid(_:)`` if `values` is empty or holds NaN or ±Inf.
+  /// - Throws: ``TuningError/invalidGrid(_:)`` if `values` is empty, holds NaN or ±Inf, or
+  ///   has more than ``TuningLimits/maximumArms`` values.
   public init(_ values: [Double]) throws {
     guard !values.isEmpty else { throw TuningError.invalidGrid("a grid needs at least one value") }
+    guard values.count <= TuningLimits.maximumArms else {
+      throw TuningError.invalidGrid("\(values.count) values are more than the limit of \(TuningLimits.maximumArms)")
+    }
     if let bad = values.first(where: { !$0.isFinite }) {
       throw TuningError.invalidGrid("\(bad) is not a finite value")
     }
@@ -29,9 +33,13 @@ public struct ParameterGrid: Sendable, Equatable, Hashable, RandomAccessCollecti
   /// `count` evenly spaced values from `start` to `stop`, both included (MATLAB/NumPy
   /// `linspace`); the last value is exactly `stop`. A count of 1 gives `[start]`.
   ///
-  /// - Throws: ``TuningError/invalidGrid(_:)`` unless `count ≥ 1` and both ends are finite.
+  /// - Throws: ``TuningError/invalidGrid(_:)`` unless `1 ≤ count ≤ TuningLimits.maximumArms`
+  ///   and both ends are finite (checked before anything is allocated).
   public init(linspace start: Double, _ stop: Double, count: Int) throws {
     guard count >= 1 else { throw TuningError.invalidGrid("count \(count) is not at least 1") }
+    guard count <= TuningLimits.maximumArms else {
+      throw TuningError.invalidGrid("count \(count) is more than the limit of \(TuningLimits.maximumArms) values")
+    }
     guard start.isFinite, stop.isFinite else {
       throw TuningError.invalidGrid("the ends \(start) and \(stop) must be finite")
     }

@@ -259,6 +259,7 @@ public struct ParameterTuner: Sendable {
   ///   ``TuningError/invalidCost(_:)`` (the decision then stays pending).
   public mutating func observe(cost: Double) throws {
     guard isAwaitingCost else { throw TuningError.noPendingDecision }
+    try TuningLimits.checkRoundAvailable(rounds)
     switch strategy {
     case .tsallisINF: try tsallisINF!.observe(cost: cost)
     case .binnedTsallisINF: try binnedTsallisINF!.observe(cost: cost)
@@ -339,7 +340,7 @@ extension ParameterTuner: Codable {
       matches = learners == 0
       pending = isAwaitingCost
     }
-    return matches && learners <= 1 && pending == isAwaitingCost && rounds >= 0
+    return matches && learners <= 1 && pending == isAwaitingCost && TuningLimits.isValidRounds(rounds)
       && (lastArm.map { (0..<d).contains($0) } ?? true)
   }
 }

@@ -51,7 +51,7 @@ public struct TsallisINF: Sendable, Equatable {
   ///
   /// - Throws: ``TuningError/invalidStrategy(_:)`` unless `arms ≥ 1` and `baseline` is finite.
   public init(arms: Int, baseline: Double = 1) throws {
-    guard arms >= 1 else { throw TuningError.invalidStrategy("Tsallis-INF needs at least one arm, not \(arms)") }
+    try TuningLimits.checkArms(arms, what: "Tsallis-INF")
     guard baseline.isFinite else { throw TuningError.invalidStrategy("the cost baseline \(baseline) is not finite") }
     self.arms = arms
     self.baseline = baseline
@@ -87,6 +87,7 @@ public struct TsallisINF: Sendable, Equatable {
   ///   ``TuningError/invalidCost(_:)`` for a negative, NaN or infinite cost.
   public mutating func observe(cost: Double) throws {
     guard let arm = pendingArm else { throw TuningError.noPendingDecision }
+    try TuningLimits.checkRoundAvailable(rounds)
     let loss = try TuningError.loss(cost: cost, baseline: baseline)
     cumulativeLosses[arm] += loss / probabilities[arm]
     lossSum += loss
@@ -163,15 +164,23 @@ extension TsallisINF: Codable {
   /// Decodes a learner and checks that its arrays and counters are consistent.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    try self.init(arms: c.decode(Int.self, forKey: .arms), baseline: c.decode(Double.self, forKey: .baseline))
+    // The arrays first: the arm count is checked against them before it sizes anything.
+    let losses = try c.decode([Double].self, forKey: .cumulativeLosses)
+    let probabilities = try c.decode([Double].self, forKey: .probabilities)
+    let arms = try c.decode(Int.self, forKey: .arms)
+    guard arms == losses.count, arms == probabilities.count else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .arms, in: c, debugDescription: "\(arms) arms, but \(losses.count) losses and \(probabilities.count) probabilities")
+    }
+    try self.init(arms: arms, baseline: c.decode(Double.self, forKey: .baseline))
     rounds = try c.decode(Int.self, forKey: .rounds)
-    cumulativeLosses = try c.decode([Double].self, forKey: .cumulativeLosses)
+    cumulativeLosses = losses
     lossSum = try c.decode(Double.self, forKey: .lossSum)
-    probabilities = try c.decode([Double].self, forKey: .probabilities)
+    self.probabilities = probabilities
     pendingArm = try c.decodeIfPresent(Int.self, forKey: .pendingArm)
     lastArm = try c.decodeIfPresent(Int.self, forKey: .lastArm)
     let consistent =
-      rounds >= 0 && cumulativeLosses.count == arms && probabilities.count == arms
+      TuningLimits.isValidRounds(rounds) && cumulativeLosses.count == arms && probabilities.count == arms
       && cumulativeLosses.allSatisfy { $0 >= 0 && $0.isFinite } && lossSum >= 0 && lossSum.isFinite
       && probabilities.allSatisfy { $0 >= 0 && $0.isFinite }
       && (pendingArm.map { (0..<arms).contains($0) } ?? true) && (lastArm.map { (0..<arms).contains($0) } ?? true)
