@@ -158,7 +158,7 @@ struct SolveSystem: ParsableCommand {
     print(json ? report.json() : report.text())
     if !report.converged {
       let at = result.reason == .cancelled ? " (interrupted at iteration \(result.iterations))" : ""
-      throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iterations\(at), relative residual \(report.relativeResidual) (true ‖b − Ax‖/‖b‖; asked for rtol \(rtol), atol \(atol))")
+      throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iteration\(result.iterations == 1 ? "" : "s")\(at), relative residual \(report.relativeResidual) (true ‖b − Ax‖/‖b‖; asked for rtol \(rtol), atol \(atol))")
     }
   }
 
@@ -166,6 +166,7 @@ struct SolveSystem: ParsableCommand {
 
   /// Reads A, b (or makes b = A·1) and x0, checking sizes.
   private func readSystem() throws -> (SparseMatrix, [Double], String, [Double]?) {
+    try checkEntryCount()
     let a: SparseMatrix
     do { a = try MatrixMarket.readMatrix(path: matrix) } catch { throw CLIFailure.wrap(error, file: matrix) }
     guard a.rows == a.columns || method == .auto || method.isLeastSquares || method.isRowAction else {
@@ -181,6 +182,25 @@ struct SolveSystem: ParsableCommand {
     }
     return (a, try readVector(rhs, length: a.rows, what: "right-hand side"), rhs, start)
   }
+
+  /// A square matrix whose file stores fewer entries than it has rows must leave a row empty
+  /// (structurally singular): refused from the header of a regular file, before a row pointer
+  /// per row is allocated — for n above ``headerCheckOrder``; smaller files are read whole, so
+  /// that a malformed entry is reported with its line, and their empty rows are named by
+  /// ``checkResources(_:method:preconditioner:)``. (A stream's header cannot be read twice;
+  /// its matrix is checked once read.)
+  private func checkEntryCount() throws {
+    guard !OutputFile.isStream(matrix), let header = try? MatrixMarket.readHeader(path: matrix),
+      header.format == .coordinate, header.rows == header.columns, header.rows > Self.headerCheckOrder
+    else { return }
+    let covered = header.symmetry == .general ? header.entries : 2 * header.entries  // rows an entry can reach
+    guard covered < header.rows else { return }
+    throw CLIFailure.badInput(
+      "\(matrix): matrix is structurally singular: \(header.rows)×\(header.columns) with \(header.entries) stored entr\(header.entries == 1 ? "y" : "ies") leaves at least \(header.rows - covered) rows empty")
+  }
+
+  /// The order above which ``checkEntryCount()`` judges a square matrix from its header.
+  static let headerCheckOrder = 1 << 16
 
   private func readVector(_ path: String, length: Int, what: String) throws -> [Double] {
     let v: [Double]

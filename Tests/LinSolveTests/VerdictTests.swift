@@ -124,7 +124,7 @@ struct VerdictTests {
     return norm(atr) <= rtol
   }
 
-  static let scales: [(Double, Double)] = [(1, 1), (1e200, 1e200), (1e-200, 1e-200), (1, 1e200), (1, 1e-200), (1e200, 1)]
+  static let scales: [(Double, Double)] = [(1, 1), (1e200, 1e200), (1e-200, 1e-200), (1, 1e200), (1, 1e-200), (1e200, 1), (1, 1e-310), (1e-305, 1e-305)]
 
   @Test("converged ⇒ the true residual meets the criterion (random systems × every method)",
         arguments: squareMethods + leastSquaresMethods)

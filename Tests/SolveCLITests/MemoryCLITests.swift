@@ -41,12 +41,21 @@ struct MemoryCLITests {
     let run = try CLI.run([path, "--method", "gmres"])
     #expect(Date().timeIntervalSince(started) < 3)
     #expect(run.status == 2, "\(run.stderr)")
-    #expect(run.stderr.contains("\(path): matrix is structurally singular: row 2 has no entries"), "\(run.stderr)")
+    #expect(run.stderr.contains("\(path): matrix is structurally singular: 16777216×16777216 with 1 stored entry leaves at least 16777215 rows empty"), "\(run.stderr)")
     #expect(run.stderr.split(separator: "\n").filter { $0.contains("error") }.count == 1)
     // Also with the default method (auto resolves to GMRES + ILU(0) for this n).
     let auto = try CLI.run([path])
     #expect(auto.status == 2)
-    #expect(auto.stderr.contains("row 2 has no entries"), "\(auto.stderr)")
+    #expect(auto.stderr.contains("rows empty"), "\(auto.stderr)")
+    // A symmetric file's entry covers two rows: [[0, 1], [1, 0]] from one entry is solved.
+    let symmetric = "%%MatrixMarket matrix coordinate real symmetric\n"
+    let swap = try CLI.file("swap.mtx", symmetric + "2 2 1\n2 1 1.0\n")
+    let solved = try CLI.run([swap, "--method", "lu"])
+    #expect(solved.status == 0, "\(solved.stderr)")
+    let short = try CLI.file("short.mtx", symmetric + "100000 100000 2\n2 1 1.0\n3 3 1.0\n")
+    let refused = try CLI.run([short, "--method", "lu"])
+    #expect(refused.status == 2)
+    #expect(refused.stderr.contains("leaves at least 99996 rows empty"), "\(refused.stderr)")
   }
 
   @Test("An empty column of a square matrix is structurally singular")

@@ -22,6 +22,7 @@ public struct MatrixMarketError: Error, Equatable, Sendable, CustomStringConvert
     self.reason = reason
   }
 
-  /// `file:line: reason`, on one line: what the `solve` CLI prints on standard error.
-  public var description: String { "\(file):\(line): \(reason)" }
+  /// `file:line: reason`, or `file: reason` when no line applies (`line` 0, e.g. writing), on
+  /// one line: what the `solve` CLI prints on standard error.
+  public var description: String { line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)" }
 }
