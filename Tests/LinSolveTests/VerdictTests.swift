@@ -165,6 +165,28 @@ struct VerdictTests {
     }
   }
 
+  @Test("A and b of 1e±200: every least-squares method solves a tall full-rank system", arguments: [
+    Method(name: "lsqr", leastSquares: true) { a, b, s in try LSQR(stopping: s).solve(a, b).solveResult },
+    Method(name: "lsmr", leastSquares: true) { a, b, s in try LSMR(stopping: s).solve(a, b).solveResult },
+    Method(name: "sketch-lsqr", leastSquares: true) { a, b, s in
+      try SketchPreconditionedLSQR(stopping: s).solve(a, b).solveResult },
+    Method(name: "iterative-sketch", leastSquares: true) { a, b, s in
+      try IterativeSketching(stopping: s).solve(a, b).solveResult },
+  ])
+  func leastSquaresExtremeScales(method: Method) throws {
+    let (a, b) = Self.system(.rectangular, seed: 4, matrixScale: 1, rhsScale: 1)
+    let reference = try DenseLeastSquares.solve(a, b)
+    for (matrixScale, rhsScale) in Self.scales where abs(rhsScale.exponent - matrixScale.exponent) < 900 {
+      let scaledA = a.scaled(by: matrixScale), scaledB = b.map { $0 * rhsScale }
+      let result = try method.solve(scaledA, scaledB, StoppingCriterion(rtol: 1e-10, maxIterations: 500))
+        .judged(by: StoppingCriterion(rtol: 1e-8), a: scaledA, b: scaledB, leastSquares: true)
+      #expect(result.converged, "\(method) at scales \(matrixScale), \(rhsScale): \(result.reason)")
+      let factor = rhsScale / matrixScale
+      let error = zip(result.x, reference).map { abs($0 / factor - $1) }.max() ?? .nan
+      #expect(error < 1e-6 * (reference.map(abs).max() ?? 1), "\(method) at scales \(matrixScale), \(rhsScale): error \(error)")
+    }
+  }
+
   @Test("LU on a singular matrix says singular; on a consistent right-hand side it converges")
   func singularLU() throws {
     let a = try SparseMatrix(rows: 3, columns: 3, entries: (0..<9).map { ($0 / 3, $0 % 3, Double($0 + 1)) })

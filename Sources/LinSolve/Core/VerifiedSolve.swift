@@ -32,7 +32,7 @@ enum VerifiedSolve {
   ) throws -> SolveResult
 
   /// The power of two that brings `value` to about 1, or 1 when it is 0 or inside the range.
-  private static func scale(for value: Double) -> Double {
+  static func scale(for value: Double) -> Double {
     guard value > 0, value.isFinite, value < lowest || value > highest else { return 1 }
     // 2^-e, kept finite for subnormal values (e < -1022): 2^1000 brings those inside the range.
     return Double(sign: .plus, exponent: min(-value.exponent, 1000), significand: 1)

@@ -92,6 +92,15 @@ public struct IterativeSketching: Sendable {
   /// - Throws: ``LinSolveError`` for a wide `A`, sizes that disagree, NaN/Inf in `b`, invalid
   ///   parameters, or a rank-deficient sketch.
   public func solve(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor? = nil) throws -> LeastSquaresResult {
+    try LeastSquaresScaling.run(a, b, x0: nil, stopping: stopping, monitor: monitor) { a, b, _, stopping, monitor in
+      var method = self
+      method.stopping = stopping
+      return try method.attempt(a, b, monitor: monitor)
+    }
+  }
+
+  /// One solve (``LeastSquaresScaling`` scales around it).
+  private func attempt(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor?) throws -> LeastSquaresResult {
     _ = try SolverInput.validate(a, b, x0: nil, stopping: stopping, square: false)
     guard stopConstant.isFinite, stopConstant >= 0 else {
       throw LinSolveError.invalidParameter(name: "stopConstant", reason: "\(stopConstant) is negative or not finite")

@@ -48,8 +48,12 @@ public struct LSMR: Sendable {
     _ a: some AdjointLinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> LeastSquaresResult {
     let start = ContinuousClock.now
-    let x = try LeastSquaresInput.validate(a, b, x0: x0, stopping: stopping, tolerance: tolerance, preconditioner: preconditioner)
-    var result = run(AdjointPair(a), b, x0: x, monitor: monitor)
+    var result = try LeastSquaresScaling.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { a, b, x0, stopping, monitor in
+      var method = self
+      method.stopping = stopping
+      let x = try LeastSquaresInput.validate(a, b, x0: x0, stopping: stopping, tolerance: tolerance, preconditioner: preconditioner)
+      return method.run(AdjointPair(a), b, x0: x, monitor: monitor)
+    }
     result.timings.iterate = LSKernels.seconds(since: start)
     return result
   }

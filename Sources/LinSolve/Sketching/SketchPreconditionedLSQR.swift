@@ -71,6 +71,15 @@ public struct SketchPreconditionedLSQR: Sendable {
   /// - Throws: ``LinSolveError`` for a wide `A`, sizes that disagree, NaN/Inf in `b`, invalid
   ///   parameters, or a rank-deficient sketch (`R` with a zero diagonal entry).
   public func solve(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor? = nil) throws -> LeastSquaresResult {
+    try LeastSquaresScaling.run(a, b, x0: nil, stopping: stopping, monitor: monitor) { a, b, _, stopping, monitor in
+      var method = self
+      method.stopping = stopping
+      return try method.attempt(a, b, monitor: monitor)
+    }
+  }
+
+  /// One solve (``LeastSquaresScaling`` scales around it).
+  private func attempt(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor?) throws -> LeastSquaresResult {
     _ = try LeastSquaresInput.validate(a, b, x0: nil, stopping: stopping, tolerance: tolerance)
     let factorization = try SketchedFactorization(
       a, b, oversampling: oversampling, distribution: distribution, seed: seed)
