@@ -187,6 +187,23 @@ struct VerdictTests {
     }
   }
 
+  @Test("The recycling solvers solve a sequence whose right-hand sides are 1e±200 and subnormal")
+  func recyclingExtremeScales() throws {
+    let (a, _) = Self.system(.spd, seed: 8, matrixScale: 1, rhsScale: 1)
+    let solvers: [any RecyclingSolver] = [
+      DeflatedCG(stopping: Self.criterion, recycleDimension: 2, ritzDirections: 4),
+      GCRODR(stopping: Self.criterion, restart: 4, recycleDimension: 2),
+    ]
+    for solver in solvers {
+      for rhsScale in [1, 1e200, 1e-200, 1e-310, 1] {
+        let b = (0..<a.rows).map { Double($0 % 3 + 1) * rhsScale }
+        let result = try solver.solve(a, b)
+        #expect(result.converged, "\(type(of: solver)) at \(rhsScale): \(result.reason)")
+        #expect(Self.residualNorm(a, result.x, b) <= 1e-8 * Self.norm(b) * (1 + 1e-9), "\(type(of: solver)) at \(rhsScale)")
+      }
+    }
+  }
+
   @Test("LU on a singular matrix says singular; on a consistent right-hand side it converges")
   func singularLU() throws {
     let a = try SparseMatrix(rows: 3, columns: 3, entries: (0..<9).map { ($0 / 3, $0 % 3, Double($0 + 1)) })

@@ -105,6 +105,30 @@ enum VerifiedSolve {
     return result
   }
 
+  /// The right-hand-side scaling alone, for methods that keep state across solves which a
+  /// scaled matrix would invalidate (the recycled spaces of ``DeflatedCG`` and ``GCRODR``):
+  /// `attempt` runs on `s·b`, `s·x₀` with `atol·s`, and `x`, the norms and the history are
+  /// scaled back by `1/s`.
+  static func scalingRightHandSide(
+    _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?,
+    _ attempt: (_ b: [Double], _ x0: [Double]?, _ stopping: StoppingCriterion, _ monitor: SolveMonitor?) throws -> SolveResult
+  ) throws -> SolveResult {
+    let s = Vector.allFinite(b) ? scale(for: Vector.norm(b)) : 1
+    guard s != 1, x0.map({ Vector.allFinite($0.map { $0 * s }) }) ?? true else {
+      return try attempt(b, x0, stopping, monitor)
+    }
+    var criterion = stopping
+    criterion.atol = min(stopping.atol * s, .greatestFiniteMagnitude)
+    let unscaled: SolveMonitor? = monitor.map { monitor in { k, r in monitor(k, r / s) } }
+    var result = try attempt(b.map { $0 * s }, x0?.map { $0 * s }, criterion, unscaled)
+    Vector.scal(1 / s, &result.x)
+    result.residualNorm /= s
+    result.trueResidualNorm /= s
+    result.rhsNorm /= s
+    result.residualHistory = result.residualHistory?.map { $0 / s }
+    return result
+  }
+
   /// `first` followed by `next`, a restart from `first.x`.
   private static func merged(_ first: SolveResult, _ next: SolveResult) -> SolveResult {
     var result = next

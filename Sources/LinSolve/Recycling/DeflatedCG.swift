@@ -134,6 +134,16 @@ public final class DeflatedCG: RecyclingSolver {
     _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, operatorChanged: Bool?,
     monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
+    try VerifiedSolve.scalingRightHandSide(b, x0: x0, stopping: stopping, monitor: monitor) { b, x0, stopping, monitor in
+      try attempt(a, b, x0: x0, operatorChanged: operatorChanged, stopping: stopping, monitor: monitor)
+    }
+  }
+
+  /// One solve (``VerifiedSolve/scalingRightHandSide(_:x0:stopping:monitor:_:)`` scales `b` around it).
+  private func attempt(
+    _ a: some LinearOperator, _ b: [Double], x0: [Double]?, operatorChanged: Bool?, stopping: StoppingCriterion,
+    monitor: SolveMonitor?
+  ) throws -> SolveResult {
     guard recycleDimension >= 0 else {
       throw LinSolveError.invalidParameter(name: "recycleDimension", reason: "\(recycleDimension) is negative")
     }
