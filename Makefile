@@ -84,11 +84,12 @@ sequence: experiments-build plot-deps
 
 ## Hardening: fuzz the Matrix Market reader (libFuzzer + AddressSanitizer), sanitizer test runs.
 FUZZ_SECONDS ?= 60
-FUZZ_SOURCES := $(wildcard Sources/LinSolve/Core/*.swift) $(wildcard Sources/LinSolve/IO/*.swift) Fuzz/MatrixMarketFuzzer.swift
+FUZZ_SOURCES := $(shell find Sources/LinSolveCore -name '*.swift') Fuzz/MatrixMarketFuzzer.swift
 
 .build-fuzz/mmfuzz: $(FUZZ_SOURCES)
 	@mkdir -p .build-fuzz
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name LinSolve $(FUZZ_SOURCES) -o $@ 2>&1 | grep -v "Cannot export local symbol" || true
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name LinSolveCore -package-name LinSolve \
+	  -I Sources/COpenBLAS -I Sources/CLAPACKE $(FUZZ_SOURCES) -lopenblas -llapacke -o $@ 2>&1 | grep -v "Cannot export local symbol" || true
 	@test -x $@
 
 ## Runs the fuzzer for FUZZ_SECONDS (default 60); a crash is saved in .build-fuzz/crashes/:

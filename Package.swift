@@ -22,10 +22,29 @@ let package = Package(
       name: "CSuiteSparse", path: "Sources/CSuiteSparse",
       providers: [.apt(["libsuitesparse-dev"])]),
 
-    // MARK: - The library
+    // MARK: - The library: modules whose imports point one way (docs/ARCHITECTURE.md)
+    // Matrices, kernels (the one BLAS/LAPACK layer), Matrix Market I/O, the solver contracts,
+    // results, stopping, monitors, random generators.
+    .target(name: "LinSolveCore", dependencies: ["COpenBLAS", "CLAPACKE"]),
+    // CHOLMOD, UMFPACK, dense least squares.
+    .target(name: "LinSolveDirect", dependencies: ["LinSolveCore", "CSuiteSparse", "CLAPACKE"]),
+    // CG, GMRES, MINRES, BiCGSTAB, LSQR, LSMR, SOR/SSOR and the preconditioners.
+    .target(name: "LinSolveKrylov", dependencies: ["LinSolveCore", "LinSolveDirect"]),
+    // Deflated CG, GCRO-DR, Fischer's projection, system ordering.
+    .target(name: "LinSolveRecycling", dependencies: ["LinSolveCore", "LinSolveKrylov", "COpenBLAS"]),
+    // Sketch-and-precondition, iterative sketching, row action, Nyström.
+    .target(name: "LinSolveSketching", dependencies: ["LinSolveCore", "LinSolveKrylov", "COpenBLAS", "CLAPACKE"]),
+    // Bandits over a grid of parameter values: they know no matrices.
+    .target(name: "LinSolveTuning", dependencies: ["LinSolveCore"]),
+    // Test and experiment problems: Poisson, diffusion, Darcy, heat, shifted Laplacians.
+    .target(name: "LinSolveProblems", dependencies: ["LinSolveCore", "LinSolveDirect"]),
+    // The umbrella: `import LinSolve` re-exports every module.
     .target(
       name: "LinSolve",
-      dependencies: ["COpenBLAS", "CLAPACKE", "CSuiteSparse"]),
+      dependencies: [
+        "LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching",
+        "LinSolveTuning", "LinSolveProblems",
+      ]),
 
     // MARK: - Command-line tool
     .executableTarget(

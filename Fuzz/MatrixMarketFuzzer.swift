@@ -1,7 +1,7 @@
 // libFuzzer entry point for the Matrix Market reader (`make fuzz`).
 //
 // Built by the Makefile with `swiftc -sanitize=fuzzer,address -parse-as-library` together with
-// the reader's sources (Core/ and IO/), not through SwiftPM: libFuzzer supplies `main`.
+// the sources of LinSolveCore (matrices, kernels, I/O), not through SwiftPM: libFuzzer supplies `main`.
 // Every input must either parse into a valid matrix with finite values or throw a
 // `MatrixMarketError`; anything else (a trap, an out-of-bounds access, a leak, a hang) is a bug.
 // Crashes it finds are kept as regression files in Tests/LinSolveTests/FuzzRegressions/.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import COpenBLAS
 import Foundation
 import LinSolve
 
@@ -104,14 +103,14 @@ struct SketchExperiment: ParsableCommand {
   }
 
   func run() throws {
-    openblas_set_num_threads(Int32(System.coreCount))  // LinSolve leaves OpenBLAS's setting alone
+    BLAS.threads = System.coreCount  // LinSolve leaves OpenBLAS's setting alone
     let json = self.json
     let log: (String) -> Void = { line in
       if json { FileHandle.standardError.write((line + "\n").data(using: .utf8)!) } else { say(line) }
     }
     let command = "experiments " + CommandLine.arguments.dropFirst().joined(separator: " ")
     log("command: \(command)")
-    log("threads: LinSolve \(Parallel.threads), OpenBLAS \(openblas_get_num_threads()), cores \(System.coreCount); "
+    log("threads: LinSolve \(Parallel.threads), OpenBLAS \(BLAS.threads), cores \(System.coreCount); "
           + "problem seed \(seed), sketch seed \(sketchSeed)")
     let all = workload == "all"
     var files: [String] = []

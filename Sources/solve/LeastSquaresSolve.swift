@@ -1,5 +1,4 @@
 import ArgumentParser
-import COpenBLAS
 import LinSolve
 
 /// Options of the least-squares and row-action methods.
@@ -43,7 +42,7 @@ struct LeastSquaresSolver {
   }
 
   func solve(_ a: SparseMatrix, _ b: [Double], x0: [Double]?) throws -> Outcome {
-    openblas_set_num_threads(Int32(Parallel.threads))
+    BLAS.threads = Parallel.threads
     switch method {
     case .lapack:
       let x = try DenseLeastSquares.solve(a, b)
