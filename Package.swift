@@ -38,12 +38,17 @@ let package = Package(
     .target(name: "LinSolveTuning", dependencies: ["LinSolveCore"]),
     // Test and experiment problems: Poisson, diffusion, Darcy, heat, shifted Laplacians.
     .target(name: "LinSolveProblems", dependencies: ["LinSolveCore", "LinSolveDirect"]),
-    // The umbrella: `import LinSolve` re-exports every module.
+    // Drivers: one configuration for every method (`PreparedSolver`), `auto`'s choice, and the
+    // loops over a sequence of systems (ω tuned by a bandit, a carried recycle space).
+    .target(
+      name: "LinSolveSequences",
+      dependencies: ["LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching", "LinSolveTuning"]),
+    // The umbrella: `import LinSolve` re-exports every module and adds `solve(A, b)`.
     .target(
       name: "LinSolve",
       dependencies: [
         "LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching",
-        "LinSolveTuning", "LinSolveProblems",
+        "LinSolveTuning", "LinSolveProblems", "LinSolveSequences",
       ]),
 
     // MARK: - Command-line tool

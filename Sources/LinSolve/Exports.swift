@@ -5,5 +5,6 @@
 @_exported import LinSolveKrylov
 @_exported import LinSolveProblems
 @_exported import LinSolveRecycling
+@_exported import LinSolveSequences
 @_exported import LinSolveSketching
 @_exported import LinSolveTuning

@@ -116,11 +116,7 @@ public final class CholeskyFactorization: LinearOperator, Sendable {
   /// - Throws: as `solve(_:)`; also a mismatch when `x` does not have ``rows``
   ///   entries.
   public func solve(_ b: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>) throws {
-    try state.withLock { (s: inout CholmodState) throws(LinSolveError) in
-      guard s.isFactorized else { throw SuiteSparseSupport.notFactorized }
-      try SuiteSparseSupport.checkSolveSizes(n: s.n, b: b.count, x: x.count)
-      try s.solve(b, into: x)
-    }
+    try state.withLock { (s: inout CholmodState) throws(LinSolveError) in try s.checkedSolve(b, into: x) }
   }
 
   /// Computes `y = A⁻¹x` (``LinearOperator`` conformance: the factorization as an exact
@@ -130,16 +126,7 @@ public final class CholeskyFactorization: LinearOperator, Sendable {
   /// `precondition`). Should CHOLMOD fail inside the solve (out of memory on the very first
   /// solve), `y` is filled with NaN so that an iterative method stops on a non-finite value.
   public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-    state.withLock { (s: inout CholmodState) in
-      precondition(s.isFactorized, "CholeskyFactorization.apply: factorize(_:) has not succeeded")
-      precondition(x.count == s.n && y.count == s.n,
-                   "CholeskyFactorization.apply: sizes \(x.count), \(y.count) do not match order \(s.n)")
-      do {
-        try s.solve(x, into: y)
-      } catch {
-        for i in y.indices { y[i] = .nan }
-      }
-    }
+    state.withLock { (s: inout CholmodState) in s.apply(x, into: y, what: "CholeskyFactorization") }
   }
 
   /// Order `n` of the matrix last analysed (0 before the first ``factorize(_:)``).
@@ -180,7 +167,7 @@ public final class CholeskyFactorization: LinearOperator, Sendable {
 }
 
 /// Everything CHOLMOD owns for one ``CholeskyFactorization``; freed in `deinit`.
-struct CholmodState: ~Copyable {
+struct CholmodState: FactorizationState, ~Copyable {
   let common: UnsafeMutablePointer<cholmod_common>
   package var factor: UnsafeMutablePointer<cholmod_factor>?
   /// Solution and workspace blocks for `cholmod_solve2`, allocated by CHOLMOD on the first solve.

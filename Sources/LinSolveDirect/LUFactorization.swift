@@ -103,11 +103,7 @@ public final class LUFactorization: LinearOperator, Sendable {
   ///
   /// - Throws: as `solve(_:)`; also a mismatch when `x` does not have ``rows`` entries.
   public func solve(_ b: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>) throws {
-    try state.withLock { (s: inout UmfpackState) throws(LinSolveError) in
-      guard s.isFactorized else { throw SuiteSparseSupport.notFactorized }
-      try SuiteSparseSupport.checkSolveSizes(n: s.n, b: b.count, x: x.count)
-      try s.solve(b, into: x)
-    }
+    try state.withLock { (s: inout UmfpackState) throws(LinSolveError) in try s.checkedSolve(b, into: x) }
   }
 
   /// Computes `y = A⁻¹x` (``LinearOperator`` conformance).
@@ -115,16 +111,7 @@ public final class LUFactorization: LinearOperator, Sendable {
   /// Requires a successful ``factorize(_:)`` and `x.count == y.count == rows` (checked with
   /// `precondition`). Should UMFPACK fail inside the solve, `y` is filled with NaN.
   public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-    state.withLock { (s: inout UmfpackState) in
-      precondition(s.isFactorized, "LUFactorization.apply: factorize(_:) has not succeeded")
-      precondition(x.count == s.n && y.count == s.n,
-                   "LUFactorization.apply: sizes \(x.count), \(y.count) do not match order \(s.n)")
-      do {
-        try s.solve(x, into: y)
-      } catch {
-        for i in y.indices { y[i] = .nan }
-      }
-    }
+    state.withLock { (s: inout UmfpackState) in s.apply(x, into: y, what: "LUFactorization") }
   }
 
   /// Order `n` of the matrix last analysed (0 before the first ``factorize(_:)``).
@@ -159,7 +146,7 @@ public final class LUFactorization: LinearOperator, Sendable {
 }
 
 /// Everything UMFPACK owns for one ``LUFactorization``; freed in `deinit`.
-struct UmfpackState: ~Copyable {
+struct UmfpackState: FactorizationState, ~Copyable {
   var symbolic: UnsafeMutableRawPointer?
   var numeric: UnsafeMutableRawPointer?
   let control: UnsafeMutablePointer<Double>

@@ -115,3 +115,38 @@ enum SuiteSparseSupport {
     }
   }
 }
+
+/// What ``CholeskyFactorization`` and ``LUFactorization`` keep under their lock: the order of
+/// the factorized matrix and the unchecked solve.
+protocol FactorizationState: ~Copyable {
+  var n: Int { get }
+  var isFactorized: Bool { get }
+  /// `x = A⁻¹b`; sizes and ``isFactorized`` already checked by the caller.
+  mutating func solve(
+    _ b: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>
+  ) throws(LinSolveError)
+}
+
+extension FactorizationState where Self: ~Copyable {
+  /// `x = A⁻¹b`, throwing before a successful factorization or on a size mismatch.
+  mutating func checkedSolve(
+    _ b: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>
+  ) throws(LinSolveError) {
+    guard isFactorized else { throw SuiteSparseSupport.notFactorized }
+    try SuiteSparseSupport.checkSolveSizes(n: n, b: b.count, x: x.count)
+    try solve(b, into: x)
+  }
+
+  /// `y = A⁻¹x` for the ``LinearOperator`` conformance of the type named `what`: a missing
+  /// factorization or a size mismatch is a precondition failure; a failure inside the solve
+  /// fills `y` with NaN, so that an iterative method stops on a non-finite value.
+  mutating func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>, what: String) {
+    precondition(isFactorized, "\(what).apply: factorize(_:) has not succeeded")
+    precondition(x.count == n && y.count == n, "\(what).apply: sizes \(x.count), \(y.count) do not match order \(n)")
+    do {
+      try solve(x, into: y)
+    } catch {
+      for i in y.indices { y[i] = .nan }
+    }
+  }
+}

@@ -67,6 +67,8 @@ import LinSolveCore
 /// Reference: P. F. Fischer, "Projection techniques for iterative solution of Ax = b with
 /// successive right-hand sides", Comput. Methods Appl. Mech. Engrg. 163, 193–204, 1998.
 /// PETSc: `-ksp_guess_type fischer`.
+///
+/// Not `Sendable`: it holds the operator as an `any LinearOperator`, which need not be.
 public struct FischerProjection {
   /// What happens when a vector is added to a full basis.
   public enum Replacement: String, Sendable {

@@ -43,4 +43,14 @@ public struct RecycleStatistics: Sendable, Equatable, Codable {
     lhs.droppedDirections += rhs.droppedDirections
     lhs.dimension = rhs.dimension
   }
+
+  /// Takes in what preparing the space for a solve cost (the rebuild counts and times and the
+  /// applications of `M⁻¹`; the latter replace any counted before).
+  mutating func record(_ cost: RecycleSpace.PreparationCost) {
+    if cost.rebuilt { rebuilds = 1 }
+    rebuildMatvecs = cost.matvecs
+    rebuildSeconds = cost.seconds
+    droppedDirections = cost.droppedDirections
+    preconditionerApplications = cost.preconditionerApplications
+  }
 }

@@ -68,3 +68,24 @@ extension RecyclingSolver {
     return try order.map { try solve(sequence[$0]) }
   }
 }
+
+extension RecyclingSolver {
+  /// Runs one solve's `body` on the space moved out of `self` (so that its storage can be used
+  /// through pointers) with fresh statistics (one solve); puts the space back and hands the
+  /// statistics to `record` however `body` ends, the dimension set to the space's.
+  func withCheckedOutSpace<R>(
+    record: (RecycleStatistics) -> Void,
+    _ body: (inout RecycleSpace, inout RecycleStatistics) throws -> R
+  ) rethrows -> R {
+    var stats = RecycleStatistics()
+    stats.solves = 1
+    var space = self.space
+    self.space = RecycleSpace(normalization: space.normalization)
+    defer {
+      stats.dimension = space.dimension
+      self.space = space
+      record(stats)
+    }
+    return try body(&space, &stats)
+  }
+}

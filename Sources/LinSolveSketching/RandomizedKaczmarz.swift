@@ -131,8 +131,8 @@ public struct RandomizedKaczmarz: Sendable {
     var rng = SketchRNG(seed: seed)
     let interval = checkInterval ?? max(1, m)
     let bNorm = Vector.norm(b)
-    var tracker = CheckedTracker(
-      criterion: stopping, stagnation: stagnation, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory)
+    var tracker = ConvergenceTracker(
+      criterion: stopping, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory, stagnation: stagnation)
     var checks = 0, steps = 0
     func residualNorm() -> Double {
       residual(x.readOnly, r.buffer)
@@ -155,12 +155,12 @@ public struct RandomizedKaczmarz: Sendable {
         }
         steps += count
         rNorm = residualNorm()
-        if let stop = tracker.check(residualNorm: rNorm, steps: steps) { return stop }
+        if let stop = tracker.check(residualNorm: rNorm, iterations: steps) { return stop }
       }
     }
     var result = SolveResult(
       x: x.array, reason: reason, iterations: steps, residualNorm: rNorm, trueResidualNorm: rNorm, rhsNorm: bNorm,
-      residualHistory: tracker.history, seconds: tracker.seconds, matvecs: checks + 2 * steps / max(1, m))
+      residualHistory: tracker.history, seconds: tracker.elapsedSeconds, matvecs: checks + 2 * steps / max(1, m))
     result.confirmVerdict(threshold: tracker.threshold)
     return result
   }

@@ -1,60 +1,8 @@
 // Shared machinery of the row-action methods (randomized Kaczmarz, sketch-and-project):
-// row access for CSR and dense matrices, row sampling, and the checked stopping loop.
+// row access for CSR and dense matrices and row sampling. Their stopping logic is Core's
+// ConvergenceTracker, fed at every check with a StagnationRule.
 
 import LinSolveCore
-import LinSolveKrylov
-
-
-/// The stopping logic of the row-action methods, where the residual is only known at checks
-/// (every `checkInterval` steps): converged, iteration cap, time limit, monitor, stagnation.
-/// The monitor is called at `k = 0` and at every check, with `k` the steps taken so far.
-struct CheckedTracker {
-  let criterion: StoppingCriterion
-  let stagnation: StagnationRule
-  let monitor: SolveMonitor?
-  private(set) var threshold = 0.0
-  private(set) var history: [Double]?
-  private var checks: [Double] = []
-  private let started = ContinuousClock.now
-  let rhsNorm: Double
-
-  init(criterion: StoppingCriterion, stagnation: StagnationRule, rhsNorm: Double, monitor: SolveMonitor?, recordHistory: Bool) {
-    self.criterion = criterion
-    self.stagnation = stagnation
-    self.monitor = monitor
-    self.rhsNorm = rhsNorm
-    if recordHistory { history = [] }
-  }
-
-  mutating func start(residualNorm r0: Double) -> StopReason? {
-    threshold = criterion.threshold(rhsNorm: rhsNorm, initialResidualNorm: r0)
-    return observe(r0, steps: 0)
-  }
-
-  mutating func check(residualNorm r: Double, steps: Int) -> StopReason? {
-    observe(r, steps: steps)
-  }
-
-  var seconds: Double { LSKernels.seconds(since: started) }
-
-  private mutating func observe(_ r: Double, steps: Int) -> StopReason? {
-    history?.append(r)
-    checks.append(r)
-    let action = monitor?(steps, r) ?? .continue
-    if !r.isFinite { return .nonFinite }
-    if r <= threshold { return .converged }
-    if action == .stop { return .cancelled }
-    if steps >= criterion.maxIterations { return .maxIterations }
-    if let limit = criterion.timeLimit, seconds > limit { return .timeLimit }
-    let w = stagnation.checks
-    if w > 0 && checks.count > w {
-      let recent = checks[(checks.count - w)...].min()!
-      let before = checks[..<(checks.count - w)].min()!
-      if recent > (1 - stagnation.relativeDecrease) * before { return .stagnation }
-    }
-    return nil
-  }
-}
 
 /// Row access for the row-action methods, as raw pointers valid during one solve.
 protocol RowView {

@@ -145,8 +145,8 @@ public struct SketchAndProject: Sendable {
     var gram = [Double](repeating: 0, count: k * k), c = [Double](repeating: 0, count: k)
     var rng = SketchRNG(seed: seed)
     let bNorm = Vector.norm(b)
-    var tracker = CheckedTracker(
-      criterion: stopping, stagnation: stagnation, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory)
+    var tracker = ConvergenceTracker(
+      criterion: stopping, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory, stagnation: stagnation)
     var matvecs = 0, steps = 0
     func recomputeResidual() -> Double {
       matvecs += 1
@@ -180,12 +180,12 @@ public struct SketchAndProject: Sendable {
         }
         steps += count
         rNorm = recomputeResidual()
-        if let stop = tracker.check(residualNorm: rNorm, steps: steps) { return stop }
+        if let stop = tracker.check(residualNorm: rNorm, iterations: steps) { return stop }
       }
     }()
     var result = SolveResult(
       x: x.array, reason: reason, iterations: steps, residualNorm: rNorm, trueResidualNorm: rNorm, rhsNorm: bNorm,
-      residualHistory: tracker.history, seconds: tracker.seconds, matvecs: matvecs)
+      residualHistory: tracker.history, seconds: tracker.elapsedSeconds, matvecs: matvecs)
     result.confirmVerdict(threshold: tracker.threshold)
     return result
   }
@@ -205,8 +205,8 @@ public struct SketchAndProject: Sendable {
     let sampler = RowSampler(weights: weights, uniform: false)
     var rng = SketchRNG(seed: seed)
     let bNorm = Vector.norm(b)
-    var tracker = CheckedTracker(
-      criterion: stopping, stagnation: stagnation, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory)
+    var tracker = ConvergenceTracker(
+      criterion: stopping, rhsNorm: bNorm, monitor: monitor, recordHistory: recordHistory, stagnation: stagnation)
     var checks = 0, steps = 0
     func residualNorm() -> Double {
       checks += 1
@@ -240,12 +240,12 @@ public struct SketchAndProject: Sendable {
         }
         steps += count
         rNorm = residualNorm()
-        if let stop = tracker.check(residualNorm: rNorm, steps: steps) { return stop }
+        if let stop = tracker.check(residualNorm: rNorm, iterations: steps) { return stop }
       }
     }()
     var result = SolveResult(
       x: x.array, reason: reason, iterations: steps, residualNorm: rNorm, trueResidualNorm: rNorm, rhsNorm: bNorm,
-      residualHistory: tracker.history, seconds: tracker.seconds, matvecs: checks + 2 * steps * k / max(1, m))
+      residualHistory: tracker.history, seconds: tracker.elapsedSeconds, matvecs: checks + 2 * steps * k / max(1, m))
     result.confirmVerdict(threshold: tracker.threshold)
     return result
   }

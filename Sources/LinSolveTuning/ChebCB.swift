@@ -67,38 +67,38 @@ public struct ChebCB: Sendable {
   public let lipschitzFromObservedRange: Bool
 
   /// Rounds completed (costs observed).
-  public private(set) var rounds: Int
+  public internal(set) var rounds: Int
   /// The current inverse-gap learning rate η.
-  public private(set) var learningRate: Double
+  public internal(set) var learningRate: Double
   /// The current normalisation `K·N` of the regression targets (0 before the first cost).
-  public private(set) var scale: Double
+  public internal(set) var scale: Double
   /// The coefficients, arm by arm (`d × m`, row-major), in units of ``scale``.
-  public private(set) var coefficients: [Double]
+  public internal(set) var coefficients: [Double]
   /// The distribution of the last decision (all `1/d` before the first one).
-  public private(set) var probabilities: [Double]
+  public internal(set) var probabilities: [Double]
   /// The arm of the decision awaiting its cost, if any.
-  public private(set) var pendingArm: Int?
+  public internal(set) var pendingArm: Int?
   /// The arm of the last decision.
-  public private(set) var lastArm: Int?
+  public internal(set) var lastArm: Int?
   /// The context of the last decision, after clamping into ``range``.
-  public private(set) var lastContext: Double?
+  public internal(set) var lastContext: Double?
   /// How many costs each arm has been fitted on.
-  public private(set) var counts: [Int]
+  public internal(set) var counts: [Int]
 
   // Per-arm normal equations in loss units.
-  private var gram: [Double]  // d × m × m
-  private var moments: [Double]  // d × m:  Fᵀℓ
-  private var lossSquares: [Double]  // d:  Σℓ²
-  private var maxCost: Double
-  private var minCost: Double
+  var gram: [Double]  // d × m × m
+  var moments: [Double]  // d × m:  Fᵀℓ
+  var lossSquares: [Double]  // d:  Σℓ²
+  var maxCost: Double
+  var minCost: Double
   // Running sums for R = Σ (ŷ_s − cost_s/scale)².
-  private var sumPredictionSquares: Double
-  private var sumPredictionCosts: Double
-  private var sumCostSquares: Double
+  var sumPredictionSquares: Double
+  var sumPredictionCosts: Double
+  var sumCostSquares: Double
   /// The squared residual of the last box-constrained fit of the last round (0 if none).
-  public private(set) var boundedResidual: Double
-  private var pendingFeatures: [Double]  // m
-  private var pendingPrediction: Double
+  public internal(set) var boundedResidual: Double
+  var pendingFeatures: [Double]  // m
+  var pendingPrediction: Double
   private var work = Workspace(arms: 0, features: 0)
 
   /// A learner with no history.
@@ -218,9 +218,9 @@ public struct ChebCB: Sendable {
     let newScale = k * n
     let refitAll = newScale != scale
     scale = newScale
-    work.upper[0] = 1 / n
-    for j in 1..<m { work.upper[j] = 2 * spread / (scale * Double(j)) }
-    for j in 0..<m { work.lower[j] = -work.upper[j] }
+    work.fitter.upper[0] = 1 / n
+    for j in 1..<m { work.fitter.upper[j] = 2 * spread / (scale * Double(j)) }
+    for j in 0..<m { work.fitter.lower[j] = -work.fitter.upper[j] }
 
     var residual = 0.0
     for i in 0..<d where counts[i] > 0 && (refitAll || i == arm) {
@@ -292,7 +292,7 @@ public struct ChebCB: Sendable {
   }
 
   private mutating func ensureWorkspace() {
-    if work.lower.count != features || work.predictions.count != arms {
+    if work.fitter.size != features || work.predictions.count != arms {
       work = Workspace(arms: arms, features: features)
     }
   }
@@ -302,258 +302,23 @@ public struct ChebCB: Sendable {
   private mutating func fit(arm i: Int) -> Double? {
     let m = features
     let g = i * m * m
-    for j in 0..<m {
-      work.h[j] = moments[i * m + j] / scale
-      work.state[j] = 0
-      work.theta[j] = 0
-    }
-    solveFree(gramOffset: g)
-    for j in 0..<m { work.theta[j] = work.z[j] }
-    var inBox = true
-    for j in 0..<m where abs(work.theta[j]) > work.upper[j] { inBox = false }
-    if !inBox { boxConstrained(gramOffset: g) }
-    for j in 0..<m { coefficients[i * m + j] = work.theta[j] }
-    guard !inBox else { return nil }
+    for j in 0..<m { work.fitter.h[j] = moments[i * m + j] / scale }
+    let boxed = work.fitter.solve(gram: gram, offset: g)
+    for j in 0..<m { coefficients[i * m + j] = work.fitter.theta[j] }
+    guard boxed else { return nil }
     // ‖Fθ − y‖² = θᵀGθ − 2 hᵀθ + yᵀy.
-    var quadratic = 0.0
-    for r in 0..<m {
-      var s = 0.0
-      for c in 0..<m { s += gram[g + r * m + c] * work.theta[c] }
-      quadratic += work.theta[r] * (s - 2 * work.h[r])
-    }
+    let quadratic = work.fitter.objective(gram: gram, offset: g)
     return max(quadratic + lossSquares[i] / (scale * scale), 0)
   }
 
-  /// Solves the normal equations restricted to the free variables (`state == 0`), the others
-  /// held at `theta`: `(G_FF + λI) z_F = h_F − G_FB θ_B`, by Cholesky. Writes `z` for the free
-  /// variables and copies `theta` for the fixed ones.
-  private mutating func solveFree(gramOffset g: Int) {
-    let m = features
-    var k = 0
-    for j in 0..<m where work.state[j] == 0 {
-      work.free[k] = j
-      k += 1
-    }
-    for j in 0..<m { work.z[j] = work.theta[j] }
-    guard k > 0 else { return }
-    var largest = 0.0
-    for a in 0..<k {
-      let r = work.free[a]
-      var s = work.h[r]
-      for c in 0..<m where work.state[c] != 0 { s -= gram[g + r * m + c] * work.theta[c] }
-      work.rhs[a] = s
-      for b in 0..<k { work.factor[a * k + b] = gram[g + r * m + work.free[b]] }
-      largest = max(largest, work.factor[a * k + a])
-    }
-    let ridge = 1e-12 * (largest > 0 ? largest : 1)
-    // In-place Cholesky G_FF + λI = L Lᵀ (lower triangle of factor).
-    for j in 0..<k {
-      var s = work.factor[j * k + j] + ridge
-      for p in 0..<j { s -= work.factor[j * k + p] * work.factor[j * k + p] }
-      let pivot = (s > ridge ? s : ridge).squareRoot()
-      work.factor[j * k + j] = pivot
-      for i in (j + 1)..<max(k, j + 1) {
-        var t = work.factor[i * k + j]
-        for p in 0..<j { t -= work.factor[i * k + p] * work.factor[j * k + p] }
-        work.factor[i * k + j] = t / pivot
-      }
-    }
-    // z = (G_FF + λI)⁻¹ b, then two steps of iterated Tikhonov, z ← z + (G_FF + λI)⁻¹(b − G_FF z):
-    // the ridge's bias shrinks by λ/(μ + λ) per step along each eigenvalue μ of G_FF, while
-    // z gains nothing in the null space of G_FF (b − G_FF z stays in its range), so z tends
-    // to the minimum-norm least-squares solution.
-    for a in 0..<k {
-      work.residual[a] = work.rhs[a]
-      work.solution[a] = 0
-    }
-    for refinement in 0..<3 {
-      if refinement > 0 {
-        for a in 0..<k {
-          var s = work.rhs[a]
-          let r = work.free[a]
-          for b in 0..<k { s -= gram[g + r * m + work.free[b]] * work.solution[b] }
-          work.residual[a] = s
-        }
-      }
-      choleskySolve(size: k)
-      for a in 0..<k { work.solution[a] += work.residual[a] }
-    }
-    for a in 0..<k { work.z[work.free[a]] = work.solution[a] }
-  }
-
-  /// Overwrites `residual[0..<k]` with `(L Lᵀ)⁻¹ residual` for the factor in `factor`.
-  private mutating func choleskySolve(size k: Int) {
-    for i in 0..<k {
-      var s = work.residual[i]
-      for p in 0..<i { s -= work.factor[i * k + p] * work.residual[p] }
-      work.residual[i] = s / work.factor[i * k + i]
-    }
-    var i = k - 1
-    while i >= 0 {
-      var s = work.residual[i]
-      for p in (i + 1)..<k { s -= work.factor[p * k + i] * work.residual[p] }
-      work.residual[i] = s / work.factor[i * k + i]
-      i -= 1
-    }
-  }
-
-  /// Minimises `½θᵀGθ − hᵀθ` over the box `lower ≤ θ ≤ upper` by a bounded-variable active-set
-  /// method, starting from `theta` (the unconstrained fit) clipped into the box. Each step
-  /// solves the free subproblem; an infeasible solution is approached until the first bound
-  /// is hit and that variable is fixed; a feasible one is accepted and the bound variable with
-  /// the largest KKT violation (gradient pointing into the box) is freed. The objective
-  /// decreases monotonically; the loop is capped at 20(m + 1) steps.
-  private mutating func boxConstrained(gramOffset g: Int) {
-    let m = features
-    for j in 0..<m {
-      if work.theta[j] <= work.lower[j] {
-        work.theta[j] = work.lower[j]
-        work.state[j] = -1
-      } else if work.theta[j] >= work.upper[j] {
-        work.theta[j] = work.upper[j]
-        work.state[j] = 1
-      } else {
-        work.state[j] = 0
-      }
-    }
-    var scaleOfGradient = 0.0
-    for j in 0..<m { scaleOfGradient = max(scaleOfGradient, abs(work.h[j])) }
-    let tolerance = 1e-12 * max(scaleOfGradient, .leastNormalMagnitude)
-    for _ in 0..<(20 * (m + 1)) {
-      solveFree(gramOffset: g)
-      // Longest step toward z that stays in the box.
-      var step = 1.0
-      var blocking = -1
-      for j in 0..<m where work.state[j] == 0 {
-        let target = work.z[j], current = work.theta[j]
-        if target < work.lower[j] {
-          let s = (work.lower[j] - current) / (target - current)
-          if s < step {
-            step = s
-            blocking = j
-          }
-        } else if target > work.upper[j] {
-          let s = (work.upper[j] - current) / (target - current)
-          if s < step {
-            step = s
-            blocking = j
-          }
-        }
-      }
-      if blocking >= 0 {
-        step = max(step, 0)
-        for j in 0..<m where work.state[j] == 0 {
-          work.theta[j] += step * (work.z[j] - work.theta[j])
-          work.theta[j] = min(max(work.theta[j], work.lower[j]), work.upper[j])
-        }
-        let j = blocking
-        work.state[j] = work.z[j] < work.lower[j] ? -1 : 1
-        work.theta[j] = work.state[j] < 0 ? work.lower[j] : work.upper[j]
-        continue
-      }
-      for j in 0..<m where work.state[j] == 0 { work.theta[j] = work.z[j] }
-      // KKT: at a lower bound the gradient Gθ − h must be ≥ 0, at an upper bound ≤ 0.
-      var release = -1
-      var worst = tolerance
-      for j in 0..<m where work.state[j] != 0 {
-        var gradient = -work.h[j]
-        for c in 0..<m { gradient += gram[g + j * m + c] * work.theta[c] }
-        let violation = work.state[j] < 0 ? -gradient : gradient
-        if violation > worst {
-          worst = violation
-          release = j
-        }
-      }
-      if release < 0 { return }
-      work.state[release] = 0
-    }
-  }
-
-  /// Scratch vectors for the fits, sized once; not part of the saved state.
+  /// Scratch vectors for the decisions and the fits, sized once; not part of the saved state.
   struct Workspace: Sendable {
     var predictions: [Double]  // d
-    var h: [Double]  // m
-    var theta: [Double]  // m
-    var z: [Double]  // m
-    var rhs: [Double]  // m
-    var residual: [Double]  // m
-    var solution: [Double]  // m
-    var lower: [Double]  // m
-    var upper: [Double]  // m
-    var factor: [Double]  // m × m
-    var free: [Int]  // m
-    var state: [Int8]  // m: −1 at lower bound, 0 free, +1 at upper bound
+    var fitter: BoxLeastSquares
 
     init(arms: Int, features m: Int) {
       predictions = [Double](repeating: 0, count: arms)
-      h = [Double](repeating: 0, count: m)
-      theta = h
-      z = h
-      rhs = h
-      residual = h
-      solution = h
-      lower = h
-      upper = h
-      factor = [Double](repeating: 0, count: m * m)
-      free = [Int](repeating: 0, count: m)
-      state = [Int8](repeating: 0, count: m)
-    }
-  }
-}
-
-extension ChebCB: Codable {
-  private enum CodingKeys: String, CodingKey {
-    case arms, features, range, baseline, lipschitzFromObservedRange
-    case rounds, learningRate, scale, coefficients, probabilities, pendingArm, lastArm, lastContext, counts
-    case gram, moments, lossSquares, maxCost, minCost
-    case sumPredictionSquares, sumPredictionCosts, sumCostSquares, boundedResidual
-    case pendingFeatures, pendingPrediction
-  }
-
-  /// Decodes a learner and checks that its arrays have the sizes its settings imply.
-  public init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    try self.init(
-      arms: c.decode(Int.self, forKey: .arms), features: c.decode(Int.self, forKey: .features),
-      range: c.decode(ClosedRange<Double>.self, forKey: .range), baseline: c.decode(Double.self, forKey: .baseline),
-      lipschitzFromObservedRange: c.decode(Bool.self, forKey: .lipschitzFromObservedRange))
-    let d = arms, m = features
-    func array<T: Decodable>(_ key: CodingKeys, _ type: [T].Type, count: Int) throws -> [T] {
-      let value = try c.decode(type, forKey: key)
-      guard value.count == count else {
-        throw DecodingError.dataCorruptedError(
-          forKey: key, in: c, debugDescription: "expected \(count) entries, found \(value.count)")
-      }
-      return value
-    }
-    rounds = try c.decode(Int.self, forKey: .rounds)
-    learningRate = try c.decode(Double.self, forKey: .learningRate)
-    scale = try c.decode(Double.self, forKey: .scale)
-    coefficients = try array(.coefficients, [Double].self, count: d * m)
-    probabilities = try array(.probabilities, [Double].self, count: d)
-    pendingArm = try c.decodeIfPresent(Int.self, forKey: .pendingArm)
-    lastArm = try c.decodeIfPresent(Int.self, forKey: .lastArm)
-    lastContext = try c.decodeIfPresent(Double.self, forKey: .lastContext)
-    counts = try array(.counts, [Int].self, count: d)
-    gram = try array(.gram, [Double].self, count: d * m * m)
-    moments = try array(.moments, [Double].self, count: d * m)
-    lossSquares = try array(.lossSquares, [Double].self, count: d)
-    maxCost = try c.decode(Double.self, forKey: .maxCost)
-    minCost = try c.decode(Double.self, forKey: .minCost)
-    sumPredictionSquares = try c.decode(Double.self, forKey: .sumPredictionSquares)
-    sumPredictionCosts = try c.decode(Double.self, forKey: .sumPredictionCosts)
-    sumCostSquares = try c.decode(Double.self, forKey: .sumCostSquares)
-    boundedResidual = try c.decode(Double.self, forKey: .boundedResidual)
-    pendingFeatures = try array(.pendingFeatures, [Double].self, count: m)
-    pendingPrediction = try c.decode(Double.self, forKey: .pendingPrediction)
-    let consistent =
-      TuningLimits.isValidRounds(rounds) && counts.allSatisfy { (0...rounds).contains($0) }
-      && counts.reduce(0, { $0 + $1 }) == rounds  // no overflow: d ≤ maximumArms counts ≤ 2⁴⁸
-      && learningRate >= 0 && scale >= 0 && (pendingArm.map { (0..<d).contains($0) } ?? true)
-      && (lastArm.map { (0..<d).contains($0) } ?? true)
-    guard consistent else {
-      throw DecodingError.dataCorrupted(
-        .init(codingPath: decoder.codingPath, debugDescription: "inconsistent ChebCB state"))
+      fitter = BoxLeastSquares(size: m)
     }
   }
 }

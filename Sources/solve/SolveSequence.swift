@@ -170,22 +170,29 @@ struct SolveSequence: ParsableCommand {
         }
       }
 
+      // The row's verdict is the true residual's (the learner sees the cost).
       var w = omega
-      if tuner != nil {
-        do { w = try tuner!.next(context: context) } catch { throw CLIFailure.badInput("\(path): \(error)") }
-      }
       let result: SolveResult
-      do {
-        // The row's verdict is the true residual's (the learner still sees the cost).
-        result = try solve(a, b, method: method, omega: w, stopping: stopping).judged(by: stopping, a: a, b: b)
-      } catch {
-        tuner?.discardPendingDecision()
-        throw CLIFailure.wrap(error, file: path)
-      }
-      if tuner != nil {
-        let observed = tuner!.costKind == .iterations ? Double(result.iterations) : result.seconds
-        do { try tuner!.observe(cost: observed) } catch { throw CLIFailure.badInput("\(path): \(error)") }
-        if let state { try LearnerState(method: method.rawValue, tuner: tuner!).write(to: state) }
+      let tunedMethod = OmegaTunedSolver.Method(rawValue: method.rawValue)!
+      if let current = tuner {
+        var sequence = OmegaTunedSolver(method: tunedMethod, tuner: current, stopping: stopping)
+        do {
+          let step = try sequence.solve(a, b, context: context)
+          (w, result) = (step.omega, step.result)
+        } catch let error as TuningError {
+          throw CLIFailure.badInput("\(path): \(error)")
+        } catch {
+          throw CLIFailure.wrap(error, file: path)
+        }
+        tuner = sequence.tuner
+        if let state { try LearnerState(method: method.rawValue, tuner: sequence.tuner).write(to: state) }
+      } else {
+        do {
+          result = try OmegaTunedSolver.solve(a, b, method: tunedMethod, omega: w, stopping: stopping)
+            .judged(by: stopping, a: a, b: b)
+        } catch {
+          throw CLIFailure.wrap(error, file: path)
+        }
       }
       _ = lock  // released here, after the save
       let row = SequenceRow(
@@ -213,20 +220,6 @@ struct SolveSequence: ParsableCommand {
 
   // MARK: - Pieces
 
-  private func solve(
-    _ a: SparseMatrix, _ b: [Double], method: SequenceMethod, omega w: Double, stopping: StoppingCriterion
-  ) throws -> SolveResult {
-    switch method {
-    case .sor: return try SOR(omega: w, stopping: stopping).solve(a, b)
-    case .ssor: return try SOR(omega: w, symmetric: true, stopping: stopping).solve(a, b)
-    case .ssorPCG:
-      let m = try SSORPreconditioner(a, omega: w)
-      return try ConjugateGradient(stopping: stopping, preconditioner: m).solve(a, b)
-    case .cg, .gmres:
-      preconditionFailure("cg and gmres run through --recycle")
-    }
-  }
-
   // MARK: - Recycling
 
   /// Reads every system, orders them, and solves them with one recycling solver carrying its
@@ -251,16 +244,14 @@ struct SolveSequence: ParsableCommand {
     let permutation = order == .greedy ? SystemOrdering.greedyNearestNeighbor(sequence) : Array(sequence.indices)
     BLAS.threads = 1  // small dense work per cycle: keep OpenBLAS's threads off the sparse loops
     let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
-    let m: (any Preconditioner)? = switch preconditioner {
-      case .none: nil
-      case .jacobi: JacobiPreconditioner()
-      case .ic0: IncompleteCholesky()
-      case .ilu0: IncompleteLU()
+    let recycler: RecyclingSequenceSolver
+    do {
+      recycler = try RecyclingSequenceSolver(
+        method: method == .gmres ? .gmres : .cg, recycleDimension: k,
+        preconditioner: PreconditionerKind(rawValue: preconditioner.rawValue)!, stopping: stopping)
+    } catch {
+      throw CLIFailure.badInput("\(error)")
     }
-    let solver: any RecyclingSolver = method == .gmres
-      ? GCRODR(stopping: stopping, restart: 40, recycleDimension: max(k, 1), preconditioner: m)
-      : DeflatedCG(stopping: stopping, recycleDimension: max(k, 1), ritzDirections: max(2 * k, 1), preconditioner: m)
-    solver.updatesSpace = k > 0
 
     var rows: [RecycleRow] = []
     if !json { print(RecycleRow.header) }
@@ -268,10 +259,7 @@ struct SolveSequence: ParsableCommand {
       let s = sequence[index]
       let result: SolveResult
       do {
-        try m?.setUp(for: s.matrix)
-        if k == 0 { solver.reset() }
-        result = try solver.solve(s.matrix, s.rhs, x0: nil, operatorChanged: nil, monitor: nil)
-          .judged(by: stopping, a: s.matrix, b: s.rhs)
+        result = try recycler.solve(s)
       } catch {
         throw CLIFailure.wrap(error, file: s.name)
       }
@@ -283,7 +271,7 @@ struct SolveSequence: ParsableCommand {
       if !json { print(row.text) }
     }
     let summary = RecycleSummary(
-      method: k == 0 ? method.rawValue : (method == .gmres ? "gcrodr(40,\(k))" : "deflated-cg(\(k))"),
+      method: recycler.name,
       preconditioner: preconditioner.rawValue, order: order.rawValue, systems: rows,
       totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalMatvecs: rows.reduce(0) { $0 + $1.matvecs },
       totalSeconds: rows.reduce(0) { $0 + $1.seconds })

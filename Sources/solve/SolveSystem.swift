@@ -99,7 +99,7 @@ struct SolveSystem: ParsableCommand {
     var chosenBecause: String?
     if method == .auto {
       let choice = AutoChoice.choose(for: a)
-      method = choice.method
+      method = Method(choice.method)
       preconditioner = self.preconditioner ?? choice.preconditioner
       chosenBecause = choice.why
     }
@@ -119,28 +119,36 @@ struct SolveSystem: ParsableCommand {
     }
     if view { standardError(report.view()) }
 
-    let outcome: SolveResult
+    let solver = PreparedSolver(configuration(method: method, preconditioner: preconditioner, rows: a.rows))
+    let outcome: SolveOutcome
     do {
-      if method.isDirect {
-        outcome = try solveDirect(a, b, method: method, report: &report)
-      } else if method.isLeastSquares || method.isRowAction {
-        let solver = LeastSquaresSolver(method: method, options: sketchOptions, rtol: rtol,
-                                        maxIterations: self.maxIterations == 10_000 ? nil : self.maxIterations)
-        let (leastSquares, seconds) = try timed { try solver.solve(a, b, x0: start) }
-        report.solveSeconds = seconds - leastSquares.sketchSeconds - leastSquares.factorSeconds
-        report.setupSeconds = leastSquares.sketchSeconds + leastSquares.factorSeconds
-        report.backwardError = leastSquares.backwardError
-        outcome = leastSquares.result
-      } else {
-        outcome = try solveIterative(a, b, start: start, method: method, preconditioner: preconditioner,
-                                    fallBack: self.method == .auto, report: &report)
+      if method.isLeastSquares || method.isRowAction { BLAS.threads = Parallel.threads }
+      try solver.setUp(for: a) { estimate in
+        report.estimatedFactorBytes = estimate.bytes
+        if view {
+          standardError(String(format: "  factor estimate nnz(L) = %d, ≈ %.1f MiB, %.3g flops (limit %.0f MiB)",
+                               estimate.nonzeros, Double(estimate.bytes) / 1048576, estimate.flops,
+                               Double(MemoryBudget.limitBytes) / 1048576))
+        }
       }
+      if method.acceptsPreconditioner { report.preconditioner = solver.preconditionerName }
+      if solver.method != method.solverMethod { report.method = solver.method.rawValue }
+      report.notes += solver.notes
+      let progress = ProgressReporter(monitor: monitor && !json)
+      outcome = try solver.solve(a, b, x0: start) { k, r in progress.callback(iteration: k, residual: r) }
+      progress.finish()
     } catch {
       throw CLIFailure.wrap(error, file: matrix)
     }
+    report.setupSeconds = solver.setupSeconds + outcome.setupSeconds
+    report.solveSeconds = outcome.solveSeconds
+    report.backwardError = outcome.backwardError
+    if method.isDirect && outcome.result.iterations > 0 {
+      report.notes.append("\(outcome.result.iterations) step\(outcome.result.iterations == 1 ? "" : "s") of iterative refinement")
+    }
 
-    // The verdict is the true residual's, judged by the user's criterion for every method.
-    let result = outcome.judged(by: stopping, a: a, b: b, leastSquares: method.isLeastSquares)
+    // The verdict is the true residual's, judged by the user's criterion (PreparedSolver did).
+    let result = outcome.result
     report.record(result)
     if let output {
       do {
@@ -213,67 +221,29 @@ struct SolveSystem: ParsableCommand {
 
   // MARK: - Solving
 
-  private func solveDirect(_ a: SparseMatrix, _ b: [Double], method: Method, report: inout SolveReport) throws -> SolveResult {
-    let solver: any DirectSolver
-    let setup: Double
-    switch method {
-    case .cholesky:
-      do {
-        let (factor, t) = try timed { () throws -> CholeskyFactorization in
-          let factor = CholeskyFactorization()
-          let estimate = try factor.analyze(a)
-          report.estimatedFactorBytes = estimate.bytes
-          if view {
-            standardError(String(format: "  factor estimate nnz(L) = %d, ≈ %.1f MiB, %.3g flops (limit %.0f MiB)",
-                                 estimate.nonzeros, Double(estimate.bytes) / 1048576, estimate.flops,
-                                 Double(factor.memoryLimitBytes) / 1048576))
-          }
-          try factor.factorize(a)
-          return factor
-        }
-        (solver, setup) = (factor, t)
-      } catch LinSolveError.factorizationFailed(let reason) where self.method == .auto && !reason.contains("limit") {
-        report.notes.append("Cholesky failed (\(reason)); using LU")
-        report.method = Method.lu.rawValue
-        let (factor, t) = try timed { try LUFactorization(a) }
-        (solver, setup) = (factor, t)
-      }
-    default:
-      let (factor, t) = try timed { try LUFactorization(a) }
-      (solver, setup) = (factor, t)
-    }
-    let (result, seconds) = try timed { try solver.solve(a, b, stopping: stopping) }
-    report.setupSeconds = setup
-    report.solveSeconds = seconds
-    if result.iterations > 0 { report.notes.append("\(result.iterations) step\(result.iterations == 1 ? "" : "s") of iterative refinement") }
-    return result
-  }
-
   /// The criterion the options give; every verdict is judged by it.
   private var stopping: StoppingCriterion {
     StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit)
   }
 
-  private func solveIterative(
-    _ a: SparseMatrix, _ b: [Double], start: [Double]?, method: Method, preconditioner: PreconditionerKind,
-    fallBack: Bool, report: inout SolveReport
-  ) throws -> SolveResult {
-    var factory = SolverFactory(
-      method: method, preconditioner: preconditioner, omega: omega, restart: restart,
-      rank: sketchOptions.rank, shift: sketchOptions.shift, seed: sketchOptions.seed,
-      stopping: stopping,
-      recordHistory: history != nil, fallBackToJacobi: fallBack)
-    let (m, setup) = try timed { try factory.makePreconditioner(for: a) }
-    report.setupSeconds = setup
-    report.preconditioner = factory.preconditionerName
-    report.notes += factory.notes
-    let solver = factory.makeSolver(preconditioner: m)
-    let progress = ProgressReporter(monitor: monitor && !json)
-    let (result, seconds) = try timed {
-      try solver.solve(a, b, x0: start) { k, r in progress.callback(iteration: k, residual: r) }
+  /// The library configuration the options describe. The least-squares and row-action methods
+  /// keep their own iteration caps unless `--max-iterations` is given.
+  private func configuration(method: Method, preconditioner: PreconditionerKind, rows: Int) -> SolverConfiguration {
+    var criterion = stopping
+    if maxIterations == 10_000 {
+      switch method {
+      case .lsqr, .lsmr: criterion.maxIterations = 100_000
+      case .sketchLSQR: criterion.maxIterations = 1_000
+      case .iterativeSketch: criterion.maxIterations = 200
+      case .kaczmarz, .sketchProject: criterion.maxIterations = 100 * rows * 1_000
+      default: break
+      }
     }
-    progress.finish()
-    report.solveSeconds = seconds
-    return result
+    return SolverConfiguration(
+      method: method.solverMethod, preconditioner: preconditioner, stopping: criterion, omega: omega,
+      restart: restart, recordHistory: history != nil, fallBack: self.method == .auto,
+      sketch: sketchOptions.distribution, sketchFactor: sketchOptions.sketchFactor, seed: sketchOptions.seed,
+      nystromRank: sketchOptions.rank, nystromShift: sketchOptions.shift)
   }
+
 }

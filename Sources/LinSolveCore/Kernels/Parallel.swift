@@ -89,6 +89,8 @@ public enum Parallel {
 
 /// Wraps a value that is safe to share across the threads of one ``Parallel`` loop because
 /// each thread touches a disjoint part of it.
+// `@unchecked` by design: it carries raw pointers (not Sendable) whose disjoint use per chunk
+// is the caller's guarantee, not something the type system can express.
 @usableFromInline
 package struct UncheckedSendable<Value>: @unchecked Sendable {
   @usableFromInline package let value: Value

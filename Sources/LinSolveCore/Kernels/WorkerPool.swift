@@ -20,6 +20,8 @@ import Glibc
 /// One loop runs at a time. A loop started while another is running (a second caller thread,
 /// or a nested loop inside a chunk) runs on the calling thread alone, chunk by chunk — the same
 /// chunks, so the same result.
+// `@unchecked`: `body` is a plain `var` whose accesses are ordered by the claim protocol on the
+// atomics below (written only while no chunk is claimed), which the compiler cannot verify.
 final class WorkerPool: @unchecked Sendable {
   static let shared = WorkerPool()
 

@@ -46,14 +46,17 @@ extension LinearOperator {
 ///   for i in 0..<n { y[i] = 2 * x[i] - (i > 0 ? x[i-1] : 0) - (i < n-1 ? x[i+1] : 0) }
 /// }
 /// ```
-public struct ClosureOperator: LinearOperator, @unchecked Sendable {
+///
+/// The closure is `@Sendable` (it may capture only `Sendable` values, and no `var`s), so the
+/// operator is `Sendable` as checked by the compiler.
+public struct ClosureOperator: LinearOperator, Sendable {
   public let rows: Int
   public let columns: Int
-  private let body: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
+  private let body: @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
 
   public init(
     rows: Int, columns: Int,
-    _ body: @escaping (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
+    _ body: @escaping @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
   ) {
     self.rows = rows
     self.columns = columns

@@ -34,6 +34,10 @@ import LinSolveDirect
 ///
 /// Memory: 5 vectors of length n (`r`, `r̂`, `p`, `v`, `t`) in ``workspace``, 7 with a
 /// preconditioner (`p̂`, `ŝ`). Two products with `A` and two with `M⁻¹` per iteration.
+///
+/// Not `Sendable`: it holds a class ``Workspace`` (scratch shared by its copies) and an
+/// `any Preconditioner` (a class with scratch of its own); build one solver per thread, each
+/// with its own workspace and preconditioner.
 public struct BiCGSTAB: IterativeSolver {
   public var stopping: StoppingCriterion
   /// `M`, already set up for the matrix, applied on the right; `nil` for plain BiCGSTAB.

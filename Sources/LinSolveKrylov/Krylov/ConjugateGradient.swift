@@ -22,6 +22,10 @@ import LinSolveDirect
 /// ```
 ///
 /// Memory: 4 vectors of length n (5 with a preconditioner), kept in ``workspace``.
+///
+/// Not `Sendable`: it holds a class ``Workspace`` (scratch shared by its copies) and an
+/// `any Preconditioner` (a class with scratch of its own); build one solver per thread, each
+/// with its own workspace and preconditioner.
 public struct ConjugateGradient: IterativeSolver {
   public var stopping: StoppingCriterion
   /// `M`, already set up for the matrix; `nil` for plain CG.

@@ -38,6 +38,10 @@ import LinSolveDirect
 ///
 /// Memory: `m + 1` vectors of length n (`m + 2` with a preconditioner) in ``workspace``, plus
 /// the `(m + 1) × m` Hessenberg matrix and `O(m)` rotation scalars, allocated once per solve.
+///
+/// Not `Sendable`: it holds a class ``Workspace`` (scratch shared by its copies) and an
+/// `any Preconditioner` (a class with scratch of its own); build one solver per thread, each
+/// with its own workspace and preconditioner.
 public struct GMRES: IterativeSolver {
   public var stopping: StoppingCriterion
   /// `m`, the number of inner iterations between restarts (≥ 1; capped at n).

@@ -35,6 +35,10 @@ import LinSolveDirect
 ///
 /// Memory: 6 vectors of length n in ``workspace`` (`v`, two Lanczos residuals, `y`, and two
 /// direction vectors), with or without a preconditioner.
+///
+/// Not `Sendable`: it holds a class ``Workspace`` (scratch shared by its copies) and an
+/// `any Preconditioner` (a class with scratch of its own); build one solver per thread, each
+/// with its own workspace and preconditioner.
 public struct MINRES: IterativeSolver {
   public var stopping: StoppingCriterion
   /// `M`, symmetric positive definite and already set up for the matrix; `nil` for plain MINRES.

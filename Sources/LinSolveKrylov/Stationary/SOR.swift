@@ -9,7 +9,7 @@ import LinSolveDirect
 /// test uses the true residual `‖b − A x_k‖` recomputed after every sweep, which is also the
 /// convention of *Learning to Relax* (Khodak et al., ICLR 2024), whose iteration counts this
 /// reproduces. To tune ω across a sequence of systems, see `ParameterTuner`.
-public struct SOR: IterativeSolver {
+public struct SOR: IterativeSolver, Sendable {
   /// The relaxation parameter, 0 < ω < 2.
   public var omega: Double
   /// SSOR (forward + backward sweep per iteration) instead of SOR.

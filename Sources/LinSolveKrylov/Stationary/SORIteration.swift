@@ -12,7 +12,7 @@ import LinSolveDirect
 ///
 /// Cost per sweep: one pass over `A` for the sweep (two for SSOR) and one for the true
 /// residual `r = b − A x`, which is what the stopping test and the reported cost use.
-public struct SORIteration {
+public struct SORIteration: Sendable {
   /// The matrix (square, with a non-zero diagonal).
   public let matrix: SparseMatrix
   /// The right-hand side.

@@ -1,10 +1,9 @@
-import LinSolveCore
-
-/// When a row-action method declares ``StopReason/stagnation``: the residual, checked every
-/// pass, has stopped decreasing. That is what happens on an inconsistent system, where
-/// Kaczmarz-type methods converge only to a ball around the least-squares solution whose size
-/// is set by the residual (Needell 2010), and on a consistent one when progress per pass is
-/// below rounding.
+/// When a method declares ``StopReason/stagnation`` through ``ConvergenceTracker``: the
+/// residual, checked every pass, has stopped decreasing (used by the row-action methods,
+/// `RandomizedKaczmarz` and `SketchAndProject`). That is what happens on an inconsistent
+/// system, where Kaczmarz-type methods converge only to a ball around the least-squares
+/// solution whose size is set by the residual (Needell 2010), and on a consistent one when
+/// progress per pass is below rounding.
 ///
 /// The rule: stop when the smallest residual norm of the last ``checks`` checks is not below
 /// `(1 − relativeDecrease)` times the smallest one before them.
@@ -26,7 +25,7 @@ public struct StagnationRule: Sendable, Equatable {
   public static let disabled = StagnationRule(checks: 0)
 
   /// Checks `checks ≥ 0` and `0 ≤ relativeDecrease < 1`.
-  func validate() throws {
+  package func validate() throws {
     guard checks >= 0 else {
       throw LinSolveError.invalidParameter(name: "stagnation.checks", reason: "\(checks) is negative")
     }

@@ -1,0 +1,27 @@
+import LinSolveCore
+
+/// The methods a ``SolverConfiguration`` can name: every solver of LinSolve behind one switch,
+/// as `solve --method` offers them.
+public enum SolverMethod: String, Sendable, CaseIterable, Codable {
+  case cg, pcg, sor, ssor, gmres, minres, bicgstab, cholesky, lu
+  case lsqr, lsmr, lapack, kaczmarz
+  case sketchLSQR = "sketch-lsqr"
+  case iterativeSketch = "iterative-sketch"
+  case sketchProject = "sketch-project"
+
+  /// CHOLMOD or UMFPACK.
+  public var isDirect: Bool { self == .cholesky || self == .lu }
+  /// Least-squares methods: they accept tall matrices and are judged by the backward error.
+  public var isLeastSquares: Bool { [.lsqr, .lsmr, .lapack, .sketchLSQR, .iterativeSketch].contains(self) }
+  /// Row-action methods (Kaczmarz, sketch-and-project): square or tall consistent systems.
+  public var isRowAction: Bool { self == .kaczmarz || self == .sketchProject }
+  /// Methods that take a preconditioner.
+  public var acceptsPreconditioner: Bool { [.cg, .pcg, .gmres, .minres, .bicgstab].contains(self) }
+  /// Methods that need a square matrix.
+  public var needsSquareMatrix: Bool { !isLeastSquares && !isRowAction }
+}
+
+/// The preconditioners a ``SolverConfiguration`` can name.
+public enum PreconditionerKind: String, Sendable, CaseIterable, Codable {
+  case none, jacobi, ssor, ic0, ilu0, cholesky, nystrom
+}

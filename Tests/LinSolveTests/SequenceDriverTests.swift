@@ -1,0 +1,77 @@
+import Testing
+
+@testable import LinSolve
+
+/// The library drivers the CLI calls: `PreparedSolver` for every method, `AutoChoice` and
+/// `solve(A, b)`, the ω-tuned and recycling sequence solvers.
+@Suite("Drivers: prepared solvers, auto, sequences")
+struct SequenceDriverTests {
+  static let poisson = Poisson.matrix2D(12)
+
+  @Test("PreparedSolver solves with every square method, judged by the true residual", arguments: [
+    (SolverMethod.cg, PreconditionerKind.none), (.pcg, .jacobi), (.pcg, .ic0), (.sor, .none), (.ssor, .none),
+    (.gmres, .ilu0), (.minres, .none), (.bicgstab, .jacobi), (.cholesky, .none), (.lu, .none),
+  ])
+  func everyMethod(method: SolverMethod, preconditioner: PreconditionerKind) throws {
+    let a = Self.poisson
+    let b = a.applied(to: [Double](repeating: 1, count: a.columns))
+    let configuration = SolverConfiguration(
+      method: method, preconditioner: preconditioner, stopping: StoppingCriterion(rtol: 1e-10), omega: 1.5)
+    let solver = PreparedSolver(configuration)
+    try solver.setUp(for: a)
+    let outcome = try solver.solve(a, b)
+    #expect(outcome.result.converged, "\(method): \(outcome.result.reason)")
+    #expect(a.residualNorm(x: outcome.result.x, b: b) <= 1e-10 * Vector.norm(b) * (1 + 1e-9))
+  }
+
+  @Test("auto picks by shape and solve(A, b) follows it")
+  func auto() throws {
+    let a = Self.poisson
+    let choice = AutoChoice.choose(for: a)
+    #expect(choice.method == .cholesky)
+    #expect(choice.why.contains("symmetric with a positive diagonal"))
+    let b = [Double](repeating: 1, count: a.rows)
+    let solution = try solve(a, b)
+    #expect(solution.outcome.result.converged)
+    #expect(solution.method == .cholesky)
+    let tall = try SparseMatrix(rows: 6, columns: 2, entries: (0..<6).flatMap { [($0, 0, 1.0), ($0, 1, Double($0))] })
+    #expect(AutoChoice.choose(for: tall).method == .lsqr)
+    let ls = try solve(tall, [1, 2, 2, 4, 5, 5])
+    #expect(ls.outcome.result.converged, "\(ls.outcome.result.reason)")
+    #expect(ls.outcome.backwardError.map { $0 <= 1e-8 } == true)
+  }
+
+  @Test("The ω-tuned solver learns across a sequence and matches a fixed-ω solve for its choices")
+  func tuned() throws {
+    var sequence = OmegaTunedSolver(method: .sor, tuner: try ParameterTuner(seed: 4), stopping: StoppingCriterion(rtol: 1e-8))
+    let a = Self.poisson
+    let b = [Double](repeating: 1, count: a.rows)
+    for round in 1...6 {
+      let step = try sequence.solve(a, b)
+      #expect(step.result.converged)
+      #expect(sequence.tuner.rounds == round)
+      let fixed = try OmegaTunedSolver.solve(a, b, method: .sor, omega: step.omega, stopping: StoppingCriterion(rtol: 1e-8))
+      #expect(fixed.iterations == step.result.iterations)
+      #expect(step.cost == Double(step.result.iterations))
+    }
+  }
+
+  @Test("The recycling solver carries a space: fewer iterations than independent solves")
+  func recycling() throws {
+    let systems = (0..<5).map { t in
+      let shifted = Self.poisson.shifted(by: 0.01 * Double(t))
+      return LinearSystem(matrix: shifted, rhs: [Double](repeating: 1, count: shifted.rows))
+    }
+    func total(_ k: Int) throws -> Int {
+      let recycler = try RecyclingSequenceSolver(method: .cg, recycleDimension: k, preconditioner: .jacobi,
+                                                 stopping: StoppingCriterion(rtol: 1e-10))
+      return try systems.reduce(0) { sum, system in
+        let result = try recycler.solve(system)
+        #expect(result.converged)
+        return sum + result.iterations
+      }
+    }
+    #expect(try total(8) < total(0))
+    #expect(throws: LinSolveError.self) { try RecyclingSequenceSolver(method: .cg, recycleDimension: 2, preconditioner: .nystrom) }
+  }
+}
