@@ -27,13 +27,13 @@ let package = Package(
     // results, stopping, monitors, random generators.
     .target(name: "LinSolveCore", dependencies: ["COpenBLAS", "CLAPACKE"]),
     // CHOLMOD, UMFPACK, dense least squares.
-    .target(name: "LinSolveDirect", dependencies: ["LinSolveCore", "CSuiteSparse", "CLAPACKE"]),
+    .target(name: "LinSolveDirect", dependencies: ["LinSolveCore", "CSuiteSparse"]),
     // CG, GMRES, MINRES, BiCGSTAB, LSQR, LSMR, SOR/SSOR and the preconditioners.
     .target(name: "LinSolveKrylov", dependencies: ["LinSolveCore", "LinSolveDirect"]),
     // Deflated CG, GCRO-DR, Fischer's projection, system ordering.
-    .target(name: "LinSolveRecycling", dependencies: ["LinSolveCore", "LinSolveKrylov", "COpenBLAS"]),
+    .target(name: "LinSolveRecycling", dependencies: ["LinSolveCore", "LinSolveKrylov"]),
     // Sketch-and-precondition, iterative sketching, row action, Nyström.
-    .target(name: "LinSolveSketching", dependencies: ["LinSolveCore", "LinSolveKrylov", "COpenBLAS", "CLAPACKE"]),
+    .target(name: "LinSolveSketching", dependencies: ["LinSolveCore", "LinSolveKrylov"]),
     // Bandits over a grid of parameter values: they know no matrices.
     .target(name: "LinSolveTuning", dependencies: ["LinSolveCore"]),
     // Test and experiment problems: Poisson, diffusion, Darcy, heat, shifted Laplacians.

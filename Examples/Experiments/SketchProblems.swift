@@ -1,5 +1,3 @@
-import CLAPACKE
-import COpenBLAS
 import Dispatch
 import Foundation
 import LinSolve
@@ -72,10 +70,9 @@ enum SketchRandom {
   /// the signs of R's diagonal folded in).
   static func orthogonal(_ n: Int, seed: UInt64, streamBase: UInt64) -> DenseMatrix {
     var q = matrix(rows: n, columns: n, seed: seed, streamBase: streamBase)
-    var tau = [Double](repeating: 0, count: n)
-    _ = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(n), Int32(n), &q.values, Int32(n), &tau)
+    let tau = try! LAPACK.qr(&q)
     let signs = (0..<n).map { q[$0, $0] < 0 ? -1.0 : 1.0 }
-    _ = LAPACKE_dorgqr(LAPACK_COL_MAJOR, Int32(n), Int32(n), Int32(n), &q.values, Int32(n), &tau)
+    try! LAPACK.formQ(&q, tau: tau)
     for j in 0..<n where signs[j] < 0 { for i in 0..<n { q[i, j] = -q[i, j] } }
     return q
   }
@@ -86,21 +83,14 @@ enum Dense {
   /// `y = op(A)·x`.
   static func gemv(_ a: DenseMatrix, transpose: Bool = false, _ x: [Double]) -> [Double] {
     var y = [Double](repeating: 0, count: transpose ? a.columns : a.rows)
-    a.values.withUnsafeBufferPointer { av in
-      cblas_dgemv(
-        CblasColMajor, transpose ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.columns), 1, av.baseAddress,
-        Int32(a.rows), x, 1, 0, &y, 1)
-    }
+    x.withUnsafeBufferPointer { xv in y.withUnsafeMutableBufferPointer { BLAS.gemv(a, transpose: transpose, xv, $0) } }
     return y
   }
 
   /// `C = A·op(B)`.
   static func gemm(_ a: DenseMatrix, _ b: DenseMatrix, transposeB: Bool = false) -> DenseMatrix {
-    let n = transposeB ? b.rows : b.columns
-    var c = DenseMatrix(rows: a.rows, columns: n)
-    cblas_dgemm(
-      CblasColMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(n), Int32(a.columns),
-      1, a.values, Int32(a.rows), b.values, Int32(b.rows), 0, &c.values, Int32(a.rows))
+    var c = DenseMatrix(rows: a.rows, columns: transposeB ? b.rows : b.columns)
+    BLAS.gemm(a, transposeA: false, b, transposeB: transposeB, into: &c)
     return c
   }
 
@@ -128,9 +118,9 @@ enum Dense {
     return ClosureOperator(rows: m, columns: n) { x, y in
       values.withUnsafeBufferPointer { av in
         if symmetric {
-          cblas_dsymv(CblasColMajor, CblasUpper, Int32(n), 1, av.baseAddress, Int32(n), x.baseAddress, 1, 0, y.baseAddress, 1)
+          BLAS.symvUpper(order: n, av.baseAddress, lda: n, x.baseAddress, y.baseAddress)
         } else {
-          cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(m), Int32(n), 1, av.baseAddress, Int32(m), x.baseAddress, 1, 0, y.baseAddress, 1)
+          BLAS.gemv(transpose: false, rows: m, columns: n, av.baseAddress, lda: m, x.baseAddress, y.baseAddress)
         }
       }
       if shift != 0 { for i in 0..<m { y[i] += shift * x[i] } }
@@ -139,10 +129,7 @@ enum Dense {
 
   /// Symmetric eigenvalues (ascending), `dsyev`.
   static func eigenvalues(_ a: DenseMatrix) -> [Double] {
-    var v = a.values
-    var w = [Double](repeating: 0, count: a.rows)
-    _ = LAPACKE_dsyev(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "U")), Int32(a.rows), &v, Int32(a.rows), &w)
-    return w
+    try! LAPACK.symmetricEigenvalues(a)
   }
 
   /// `‖x − y‖ / ‖y‖`.
@@ -161,11 +148,7 @@ func lapackLeastSquares(_ a: DenseMatrix, _ b: [Double]) throws -> (x: [Double],
   var values = a.values
   values.withUnsafeMutableBufferPointer { _ in }  // the copy happens here, before the clock
   var rhs = b
-  let (info, seconds) = timed {
-    LAPACKE_dgels(
-      LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(a.rows), Int32(a.columns), 1, &values, Int32(a.rows), &rhs,
-      Int32(a.rows))
-  }
+  let (info, seconds) = timed { LAPACK.leastSquares(rows: a.rows, columns: a.columns, &values, &rhs) }
   guard info == 0 else { throw ValidationErrorText("dgels returned \(info)") }
   return (Array(rhs[0..<a.columns]), seconds)
 }
@@ -208,14 +191,8 @@ struct TallProblem {
 
   /// The thin SVD's `Σ` and `Vᵀ` (`dgesvd`; O(mn²), for the Karlson–Waldén estimate).
   func singularValues() -> (sigma: [Double], vt: DenseMatrix) {
-    var copy = a.values
-    var sigma = [Double](repeating: 0, count: n)
-    var vt = DenseMatrix(rows: n, columns: n)
-    var u = [Double](repeating: 0, count: 1)
-    var superb = [Double](repeating: 0, count: max(1, n))
-    _ = LAPACKE_dgesvd(
-      LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "S")), Int32(m), Int32(n), &copy, Int32(m), &sigma, &u,
-      1, &vt.values, Int32(n), &superb)
+    var copy = a
+    let (sigma, vt) = try! LAPACK.thinSVD(&copy, vectors: .rightTransposed)
     return (sigma, vt)
   }
 
@@ -276,9 +253,7 @@ func rbfKernel(points n: Int, dimension: Int, bandwidth h: Double, seed: UInt64)
   // Points as the columns of a dimension × n matrix; Gram = PᵀP.
   let p = SketchRandom.matrix(rows: dimension, columns: n, seed: seed, streamBase: 8 << 40)
   var gram = DenseMatrix(rows: n, columns: n)
-  cblas_dgemm(
-    CblasColMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(dimension), 1, p.values, Int32(dimension),
-    p.values, Int32(dimension), 0, &gram.values, Int32(n))
+  BLAS.gemm(p, transposeA: true, p, transposeB: false, into: &gram)
   let sq = (0..<n).map { gram[$0, $0] }
   let c = -1 / (2 * h * h)
   gram.values.withUnsafeMutableBufferPointer { v in

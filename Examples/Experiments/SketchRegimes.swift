@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import LinSolve
 
@@ -53,7 +52,7 @@ enum KaczmarzWorkload {
       let x = SketchRandom.vector(n, seed: seed, stream: 10 << 40)
       let b = Dense.gemv(a, x)
       var ata = DenseMatrix(rows: n, columns: n)
-      cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(m), 1, a.values, Int32(m), 0, &ata.values, Int32(n))
+      BLAS.syrkUpper(a, transpose: true, into: &ata)
       let sigmaMin2 = Dense.eigenvalues(ata).first!
       let frob2 = a.values.reduce(0) { $0 + $1 * $1 }
       out.append(RegimeProblem(

@@ -12,13 +12,13 @@ struct TallMethod {
   /// The table label.
   var label: String
   /// Solves and returns `(x, iterations, reason, timings)`; timings nil for dgels.
-  var solve: (TallProblem) throws -> (x: [Double], iterations: Int, reason: String, timings: LeastSquaresResult.Timings?, seconds: Double)
+  var solve: (TallProblem) throws -> (x: [Double], iterations: Int, reason: String, timings: LeastSquaresFigures.Timings?, seconds: Double)
 
   static func all(sketchSeed: UInt64) -> [TallMethod] {
-    func sketch(_ key: String, _ label: String, _ solver: @escaping (DenseMatrix, [Double]) throws -> LeastSquaresResult) -> TallMethod {
+    func sketch(_ key: String, _ label: String, _ solver: @escaping (DenseMatrix, [Double]) throws -> SolveResult) -> TallMethod {
       TallMethod(key: key, label: label) { p in
         let (r, seconds) = try timed { try solver(p.a, p.b) }
-        return (r.x, r.iterations, r.reason.rawValue, r.timings, seconds)
+        return (r.x, r.iterations, r.reason.rawValue, r.leastSquares?.timings, seconds)
       }
     }
     return [
@@ -47,7 +47,7 @@ struct TallOutcome {
   var seconds: [Double]
   var iterations: Int
   var reason: String
-  var timings: LeastSquaresResult.Timings?
+  var timings: LeastSquaresFigures.Timings?
   var forwardError: Double
   var backwardError: Double
   var residual: Double
@@ -99,9 +99,9 @@ func runTall(
   let (problem, generateSeconds) = timed { TallProblem(rows: m, columns: n, condition: kappa, seed: seed) }
   let methods = TallMethod.all(sketchSeed: sketchSeed)
   var seconds = [[Double]](repeating: [], count: methods.count)
-  var first: [(x: [Double], iterations: Int, reason: String, timings: LeastSquaresResult.Timings?)?] = Array(
+  var first: [(x: [Double], iterations: Int, reason: String, timings: LeastSquaresFigures.Timings?)?] = Array(
     repeating: nil, count: methods.count)
-  var phases = [[LeastSquaresResult.Timings?]](repeating: [], count: methods.count)
+  var phases = [[LeastSquaresFigures.Timings?]](repeating: [], count: methods.count)
   var sketchOnly: [Double] = [], sketchOnlyCPU: [Double] = []
   for _ in 0..<max(1, repeats) {
     for (i, method) in methods.enumerated() {

@@ -1,4 +1,3 @@
-import CLAPACKE
 import LinSolveCore
 
 /// Dense least squares `min ‖b − A x‖₂` by Householder QR (LAPACKE `dgels`): the reference the
@@ -38,9 +37,7 @@ public enum DenseLeastSquares {
   /// `dgels` on the column-major `values` (overwritten by the factorization).
   private static func factorAndSolve(_ values: inout [Double], rows: Int, columns: Int, _ b: [Double]) throws -> [Double] {
     var rhs = b
-    let info = LAPACKE_dgels(
-      LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(rows), Int32(columns), 1,
-      &values, Int32(rows), &rhs, Int32(rows))
+    let info = LAPACK.leastSquares(rows: rows, columns: columns, &values, &rhs)
     if info > 0 {
       throw LinSolveError.factorizationFailed(reason: "A is rank deficient (R(\(info),\(info)) = 0)")
     }

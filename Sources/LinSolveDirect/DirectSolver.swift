@@ -17,7 +17,11 @@ public protocol DirectSolver: LinearOperator {
 }
 
 extension DirectSolver {
-  /// Returns `x = A⁻¹ b`.
+  /// Returns `x = A⁻¹ b`: the bare solution, unjudged (no residual, no refinement).
+  ///
+  /// A convenience; ``solve(_:_:stopping:refinementSteps:)`` is the solve of the one result
+  /// contract: it returns a ``SolveResult`` (true residual, iterative refinement, the verdict)
+  /// like every other solver.
   ///
   /// - Throws: as ``solve(_:into:)``.
   public func solve(_ b: [Double]) throws -> [Double] {

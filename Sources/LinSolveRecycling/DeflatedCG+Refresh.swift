@@ -40,7 +40,7 @@ extension DeflatedCG {
       }
     }
     guard t.allSatisfy({ $0.isFinite }), f.allSatisfy({ $0.isFinite }),
-      let theta = DenseKernels.symmetricDefiniteEigen(&t, &f, n: size)
+      let theta = LAPACK.symmetricDefiniteEigen(&t, &f, order: size)
     else { return }
     let keep = min(recycleDimension, size)
     // Y_top (kc × keep) for W and C, Y_bottom (collected × keep) for the stored p and Ap.

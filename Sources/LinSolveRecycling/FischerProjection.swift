@@ -347,6 +347,10 @@ public struct FischerProjection {
     if r0Norm <= criterion.threshold(rhsNorm: bNorm, initialResidualNorm: r0Norm) && Vector.allFinite(x0) {
       projectedSolves += 1
       _ = monitor?(0, r0Norm)
+      // Built by hand, not by `SolveResult.finishing`: that would recompute `‖b − A x₀‖` with a
+      // product, and this shortcut's point is to spend none (the residual comes from the stored
+      // images `A·X`). Its norm is exact up to the images' rounding; a caller holding `A` can
+      // recompute the true residual with `judged(by:a:b:)`.
       return SolveResult(
         x: x0, reason: .converged, iterations: 0, residualNorm: r0Norm, trueResidualNorm: r0Norm, rhsNorm: bNorm,
         residualHistory: solver.recordHistory ? [r0Norm] : nil, seconds: watch.lap(), matvecs: 0)

@@ -50,20 +50,20 @@ extension GCRODRCycle {
     var rhs = [Double](repeating: 0, count: size * size)
     gm.withUnsafeBufferPointer { gp in
       lhs.withUnsafeMutableBufferPointer { lp in
-        DenseKernels.gemm(
+        BLAS.gemm(
           transposeA: true, transposeB: false, m: size, n: size, k: rows, gp.baseAddress!, lda: rows,
           gp.baseAddress!, ldb: rows, into: lp.baseAddress!, ldc: size)
       }
       wv.withUnsafeBufferPointer { wp in
         rhs.withUnsafeMutableBufferPointer { rp in
-          DenseKernels.gemm(
+          BLAS.gemm(
             transposeA: true, transposeB: false, m: size, n: size, k: rows, gp.baseAddress!, lda: rows,
             wp.baseAddress!, ldb: rows, into: rp.baseAddress!, ldc: size)
         }
       }
     }
     guard lhs.allSatisfy({ $0.isFinite }), rhs.allSatisfy({ $0.isFinite }),
-      let eigen = DenseKernels.generalEigen(lhs, rhs, n: size)
+      let eigen = LAPACK.generalEigen(lhs, rhs, order: size)
     else { return }
     let (selected, moduli) = Self.select(eigen, size: size, count: min(k, size), limit: min(k + 1, m - 1, size))
     guard !selected.isEmpty else { return }
@@ -81,13 +81,13 @@ extension GCRODRCycle {
       gm.withUnsafeBufferPointer { gp in
         p.withUnsafeBufferPointer { pp in
           q.withUnsafeMutableBufferPointer { qp in
-            DenseKernels.gemm(
+            BLAS.gemm(
               transposeA: false, transposeB: false, m: rows, n: kk, k: size, gp.baseAddress!, lda: rows,
               pp.baseAddress!, ldb: size, into: qp.baseAddress!, ldc: rows)
           }
         }
       }
-      guard let factor = q.withUnsafeMutableBufferPointer({ DenseKernels.qr(rows: rows, cols: kk, $0.baseAddress!, ld: rows) })
+      guard let factor = q.withUnsafeMutableBufferPointer({ LAPACK.thinQR(rows: rows, columns: kk, $0.baseAddress!, ld: rows) })
       else { return }
       let diagonal = (0..<kk).map { abs(factor[$0 + $0 * kk]) }
       let largest = diagonal.max() ?? 0
@@ -104,7 +104,7 @@ extension GCRODRCycle {
     guard kk > 0 else { return }
     // P·R⁻¹, then U ← U·(D·(PR⁻¹)_top) + V·(PR⁻¹)_bottom and C ← C·Q_top + V·Q_bottom.
     p.withUnsafeMutableBufferPointer { pp in
-      DenseKernels.solveUpperRight(rows: size, cols: kk, pp.baseAddress!, ld: size, r: r)
+      BLAS.solveUpperRight(rows: size, columns: kk, pp.baseAddress!, ld: size, r: r)
     }
     var uTop = [Double](repeating: 0, count: kc * kk)
     var uBottom = [Double](repeating: 0, count: steps * kk)

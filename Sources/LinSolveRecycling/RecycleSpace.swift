@@ -246,13 +246,13 @@ public struct RecycleSpace {
     var dropped = 0
     while dimension > 0 {
       let k = dimension
-      guard let r = c.withUnsafeMutableBufferPointer({ DenseKernels.qr(rows: n, cols: k, $0.baseAddress!, ld: n) })
+      guard let r = c.withUnsafeMutableBufferPointer({ LAPACK.thinQR(rows: n, columns: k, $0.baseAddress!, ld: n) })
       else { removeAll(); return dropped + k }
       let diagonal = (0..<k).map { abs(r[$0 + $0 * k]) }
       let largest = diagonal.max() ?? 0
       let keep = (0..<k).filter { diagonal[$0] > 1e-12 * largest && diagonal[$0].isFinite }
       if keep.count == k {
-        u.withUnsafeMutableBufferPointer { DenseKernels.solveUpperRight(rows: n, cols: k, $0.baseAddress!, ld: n, r: r) }
+        u.withUnsafeMutableBufferPointer { BLAS.solveUpperRight(rows: n, columns: k, $0.baseAddress!, ld: n, r: r) }
         return dropped
       }
       // Restore the kept columns of the image, C_keep = Q·R[:, keep], and of U; then redo the QR.
@@ -310,7 +310,7 @@ public struct RecycleSpace {
     }
     if deviation <= tolerance { return 0 }
     for j in 0..<k { for i in 0..<j { let s = 0.5 * (g[i + j * k] + g[j + i * k]); g[i + j * k] = s; g[j + i * k] = s } }
-    guard let lambda = DenseKernels.symmetricEigen(&g, n: k) else { removeAll(); return k }
+    guard let lambda = LAPACK.symmetricEigen(&g, order: k) else { removeAll(); return k }
     let largest = lambda.last ?? 0
     let keep = (0..<k).filter { lambda[$0] > 1e-12 * largest && lambda[$0].isFinite }
     var s = [Double](repeating: 0, count: k * keep.count)
@@ -328,7 +328,7 @@ public struct RecycleSpace {
     if preconditionedGram.count == k * k {
       preconditionedGram = Self.congruence(preconditionedGram, s, k: k, kk: keep.count)
       var e = preconditionedGram
-      ritzValues = DenseKernels.symmetricEigen(&e, n: keep.count) ?? []
+      ritzValues = LAPACK.symmetricEigen(&e, order: keep.count) ?? []
     } else {
       preconditionedGram = []
       ritzValues = []
@@ -345,13 +345,13 @@ public struct RecycleSpace {
     g.withUnsafeBufferPointer { gp in
       s.withUnsafeBufferPointer { sp in
         gs.withUnsafeMutableBufferPointer { gsp in
-          DenseKernels.gemm(
+          BLAS.gemm(
             transposeA: false, transposeB: false, m: k, n: kk, k: k, gp.baseAddress!, lda: k, sp.baseAddress!,
             ldb: k, into: gsp.baseAddress!, ldc: k)
         }
         out.withUnsafeMutableBufferPointer { op in
           gs.withUnsafeBufferPointer { gsp in
-            DenseKernels.gemm(
+            BLAS.gemm(
               transposeA: true, transposeB: false, m: kk, n: kk, k: k, sp.baseAddress!, lda: k, gsp.baseAddress!,
               ldb: k, into: op.baseAddress!, ldc: kk)
           }
@@ -388,7 +388,7 @@ public struct RecycleSpace {
     for j in 0..<k { for i in 0..<j { let s = 0.5 * (g[i + j * k] + g[j + i * k]); g[i + j * k] = s; g[j + i * k] = s } }
     preconditionedGram = g
     // With UᵀAU = I, the eigenvalues of CᵀM⁻¹C are the Ritz values of M⁻¹A on span U.
-    ritzValues = DenseKernels.symmetricEigen(&g, n: k) ?? []
+    ritzValues = LAPACK.symmetricEigen(&g, order: k) ?? []
   }
 
   /// Marks the image as computed for `a` and `m` (after an update made from exact products).

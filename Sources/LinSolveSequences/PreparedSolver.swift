@@ -113,10 +113,9 @@ public final class PreparedSolver {
                            trueResidualNorm: r, rhsNorm: Vector.norm(b))
       backwardError = a.leastSquaresBackwardError(x: x, b: b)
     case .lsqr, .lsmr, .sketchLSQR, .iterativeSketch:
-      let outcome = try leastSquares(a, b, x0: x0, monitor: monitor)
-      result = outcome.solveResult
-      setup = outcome.timings.sketch + outcome.timings.factor
-      backwardError = a.leastSquaresBackwardError(x: outcome.x, b: b)
+      result = try leastSquares(a, b, x0: x0, monitor: monitor)
+      if let timings = result.leastSquares?.timings { setup = timings.sketch + timings.factor }
+      backwardError = a.leastSquaresBackwardError(x: result.x, b: b)
     case .kaczmarz:
       result = try RandomizedKaczmarz(seed: configuration.seed, stopping: stopping).solve(a, b, x0: x0, monitor: monitor)
     case .sketchProject:
@@ -137,7 +136,7 @@ public final class PreparedSolver {
   }
 
   private func leastSquares(_ a: SparseMatrix, _ b: [Double], x0: [Double]?, monitor: SolveMonitor?) throws
-    -> LeastSquaresResult
+    -> SolveResult
   {
     let c = configuration
     switch method {

@@ -36,6 +36,7 @@ import LinSolveKrylov
 ///
 /// ```swift
 /// let result = try IterativeSketching(seed: 7).solve(a, b)
+/// print(result.iterations, result.leastSquares!.normalResidualNorm)
 /// ```
 public struct IterativeSketching: Sendable {
   /// Step size α and momentum β.
@@ -90,11 +91,13 @@ public struct IterativeSketching: Sendable {
     self.recordHistory = recordHistory
   }
 
-  /// Solves `min ‖b − A x‖₂` for a tall `A` with full column rank.
+  /// Solves `min ‖b − A x‖₂` for a tall `A` with full column rank. The result's residual norms
+  /// are `‖b − A x‖` recomputed from `x`; ``SolveResult/leastSquares`` holds `‖Aᵀr‖`, the
+  /// stopping figures, `κ̂(R)` and the time of each phase.
   ///
   /// - Throws: ``LinSolveError`` for a wide `A`, sizes that disagree, NaN/Inf in `b`, invalid
   ///   parameters, or a rank-deficient sketch.
-  public func solve(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor? = nil) throws -> LeastSquaresResult {
+  public func solve(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor? = nil) throws -> SolveResult {
     try LeastSquaresScaling.run(a, b, x0: nil, stopping: stopping, monitor: monitor) { a, b, _, stopping, monitor in
       var method = self
       method.stopping = stopping
@@ -103,7 +106,7 @@ public struct IterativeSketching: Sendable {
   }
 
   /// One solve (``LeastSquaresScaling`` scales around it).
-  private func attempt(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor?) throws -> LeastSquaresResult {
+  private func attempt(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor?) throws -> SolveResult {
     _ = try SolverInput.validate(a, b, x0: nil, stopping: stopping, square: false)
     guard stopConstant.isFinite, stopConstant >= 0 else {
       throw LinSolveError.invalidParameter(name: "stopConstant", reason: "\(stopConstant) is negative or not finite")
@@ -166,13 +169,15 @@ public struct IterativeSketching: Sendable {
     // The residual is current; one more product for ‖Aᵀr‖.
     pair.transpose(residual.readOnly, g.buffer)
     matvecs += 1
-    var result = LeastSquaresResult(
-      x: xs, reason: reason, iterations: tracker.iteration, residualNorm: Vector.norm(residual.readOnly),
-      normalResidualNorm: Vector.norm(g.readOnly), rhsNorm: bNorm, operatorNormEstimate: normA, stoppingRatio: ratio,
-      residualHistory: tracker.history, matvecs: matvecs,
-      timings: LeastSquaresResult.Timings(sketch: factorization.sketchSeconds, factor: factorization.factorSeconds),
-      sketchConditionEstimate: kappa)
-    result.timings.iterate = LSKernels.seconds(since: iterationStart)
+    var result = SolveResult(
+      leastSquaresX: xs, reason: reason, iterations: tracker.iteration, residualNorm: Vector.norm(residual.readOnly),
+      rhsNorm: bNorm, residualHistory: tracker.history, matvecs: matvecs,
+      figures: LeastSquaresFigures(
+        normalResidualNorm: Vector.norm(g.readOnly), operatorNormEstimate: normA, stoppingRatio: ratio,
+        sketchConditionEstimate: kappa))
+    result.setLeastSquaresTimings(LeastSquaresFigures.Timings(
+      sketch: factorization.sketchSeconds, factor: factorization.factorSeconds,
+      iterate: LSKernels.seconds(since: iterationStart)))
     return result
   }
 

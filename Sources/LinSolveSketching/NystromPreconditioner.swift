@@ -1,5 +1,3 @@
-import CLAPACKE
-import COpenBLAS
 import LinSolveCore
 
 /// Randomized Nyström preconditioner (Frangella, Tropp & Udell 2023) for CG on
@@ -161,9 +159,9 @@ public final class NystromPreconditioner: Preconditioner {
     let t = scratch.buffer.baseAddress!
     u.values.withUnsafeBufferPointer { uv in
       // t ← Uᵀr;  t ← D t;  z ← r + U t
-      cblas_dgemv(CblasColMajor, CblasTrans, Int32(u.rows), Int32(ell), 1, uv.baseAddress, Int32(u.rows), rp, 1, 0, t, 1)
+      BLAS.gemv(transpose: true, rows: u.rows, columns: ell, uv.baseAddress, lda: u.rows, rp, beta: 0, t)
       for i in 0..<ell { t[i] *= factors[i] }
-      cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(u.rows), Int32(ell), 1, uv.baseAddress, Int32(u.rows), t, 1, 1, zp, 1)
+      BLAS.gemv(transpose: false, rows: u.rows, columns: ell, uv.baseAddress, lda: u.rows, t, beta: 1, zp)
     }
   }
 
@@ -182,7 +180,7 @@ public final class NystromPreconditioner: Preconditioner {
   private func product(_ a: some LinearOperator, _ q: DenseMatrix) -> DenseMatrix {
     var y = DenseMatrix(rows: q.rows, columns: q.columns)
     if let dense = a as? DenseMatrix {
-      SketchLAPACK.gemm(dense, transposeA: false, q, transposeB: false, into: &y)
+      BLAS.gemm(dense, transposeA: false, q, transposeB: false, into: &y)
     } else {
       let n = q.rows
       q.values.withUnsafeBufferPointer { qv in
@@ -214,8 +212,8 @@ public final class NystromPreconditioner: Preconditioner {
           stream: UInt64(j))
       }
     }
-    let tau = try SketchLAPACK.qr(&omega)
-    try SketchLAPACK.formQ(&omega, tau: tau)
+    let tau = try LAPACK.qr(&omega)
+    try LAPACK.formQ(&omega, tau: tau)
     var y = product(a, omega)
     let yNorm = Vector.norm(y.values)
     var nu = Double(n).squareRoot() * max(yNorm.ulp, Double.leastNormalMagnitude)
@@ -225,7 +223,7 @@ public final class NystromPreconditioner: Preconditioner {
     while true {
       var shifted = y
       for k in 0..<shifted.values.count { shifted.values[k] += nu * omega.values[k] }
-      SketchLAPACK.gemm(omega, transposeA: true, shifted, transposeB: false, into: &core)
+      BLAS.gemm(omega, transposeA: true, shifted, transposeB: false, into: &core)
       for j in 0..<ell {
         for i in 0..<j {
           let s = 0.5 * (core[i, j] + core[j, i])
@@ -233,10 +231,7 @@ public final class NystromPreconditioner: Preconditioner {
           core[j, i] = s
         }
       }
-      let info = core.values.withUnsafeMutableBufferPointer { cv in
-        LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(ell), cv.baseAddress, Int32(ell))
-      }
-      if info == 0 {
+      if LAPACK.choleskyUpper(&core) {
         y = shifted
         break
       }
@@ -248,32 +243,11 @@ public final class NystromPreconditioner: Preconditioner {
       nu = max(10 * nu, 1e-14 * yNorm)
     }
     // B = Y_ν C⁻¹ (C upper triangular, on the right).
-    core.values.withUnsafeBufferPointer { cv in
-      y.values.withUnsafeMutableBufferPointer { yv in
-        cblas_dtrsm(
-          CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(n), Int32(ell), 1, cv.baseAddress,
-          Int32(ell), yv.baseAddress, Int32(n))
-      }
+    y.values.withUnsafeMutableBufferPointer { yv in
+      BLAS.solveUpperRight(rows: n, columns: ell, yv.baseAddress!, ld: n, r: core.values)
     }
     // [U, Σ] = svd(B, econ).
-    var sigma = [Double](repeating: 0, count: ell)
-    var basis = DenseMatrix(rows: n, columns: ell)
-    var superb = [Double](repeating: 0, count: max(1, ell))
-    var vt = [Double](repeating: 0, count: 1)
-    let info = y.values.withUnsafeMutableBufferPointer { bv in
-      sigma.withUnsafeMutableBufferPointer { sv in
-        basis.values.withUnsafeMutableBufferPointer { uv in
-          vt.withUnsafeMutableBufferPointer { vv in
-            superb.withUnsafeMutableBufferPointer { wv in
-              LAPACKE_dgesvd(
-                LAPACK_COL_MAJOR, Int8(UInt8(ascii: "S")), Int8(UInt8(ascii: "N")), Int32(n), Int32(ell), bv.baseAddress,
-                Int32(n), sv.baseAddress, uv.baseAddress, Int32(n), vv.baseAddress, 1, wv.baseAddress)
-            }
-          }
-        }
-      }
-    }
-    guard info == 0 else { throw LinSolveError.factorizationFailed(reason: "dgesvd returned \(info)") }
+    let (sigma, basis) = try LAPACK.thinSVD(&y, vectors: .left)
     return (basis, sigma.map { max(0, $0 * $0 - nu) })
   }
 
@@ -299,9 +273,11 @@ public final class NystromPreconditioner: Preconditioner {
         v.withUnsafeBufferPointer { vp in
           t.withUnsafeMutableBufferPointer { tp in
             z.withUnsafeMutableBufferPointer { zp in
-              cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(ell), 1, uv.baseAddress, Int32(n), vp.baseAddress, 1, 0, tp.baseAddress, 1)
+              BLAS.gemv(transpose: true, rows: n, columns: ell, uv.baseAddress, lda: n, vp.baseAddress, beta: 0, tp.baseAddress)
               for i in 0..<ell { tp[i] *= eigenvalues[i] }
-              cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(ell), -1, uv.baseAddress, Int32(n), tp.baseAddress, 1, 1, zp.baseAddress, 1)
+              BLAS.gemv(
+                transpose: false, rows: n, columns: ell, alpha: -1, uv.baseAddress, lda: n, tp.baseAddress, beta: 1,
+                zp.baseAddress)
             }
           }
         }

@@ -102,7 +102,7 @@ public struct RandomizedKaczmarz: Sendable {
     return DenseRowView.with(a) { view in
       run(view, b, x0: x, monitor: monitor) { x, r in
         for i in 0..<b.count { r[i] = b[i] }
-        SketchLAPACK.gemv(a, transpose: false, x, r, beta: -1)
+        BLAS.gemv(a, transpose: false, x, r, beta: -1)
         for i in 0..<b.count { r[i] = -r[i] }
       }
     }

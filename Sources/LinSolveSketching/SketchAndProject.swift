@@ -273,7 +273,7 @@ public struct SketchAndProject: Sendable {
       return true
     }
     var eigenvectors = try! DenseMatrix(rows: k, columns: k, columnMajor: g)
-    guard let lambda = try? SketchLAPACK.symmetricEigen(&eigenvectors), let top = lambda.last, top > 0 else {
+    guard let lambda = try? LAPACK.symmetricEigen(&eigenvectors), let top = lambda.last, top > 0 else {
       return false
     }
     let cutoff = Double(k) * Double.ulpOfOne * top

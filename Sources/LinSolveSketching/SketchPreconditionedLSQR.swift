@@ -24,8 +24,9 @@ import LinSolveKrylov
 /// warm-started it is not always backward stable for `κ` near `1/u`; ``IterativeSketching``
 /// is forward stable.
 ///
-/// The result reports the time of each phase in ``LeastSquaresResult/timings`` and an
-/// estimate of `κ(R) ≈ κ(A)` in ``LeastSquaresResult/sketchConditionEstimate``.
+/// The result's ``SolveResult/leastSquares`` payload reports `‖Aᵀr‖`, the time of each phase
+/// in ``LeastSquaresFigures/timings`` and an estimate of `κ(R) ≈ κ(A)` in
+/// ``LeastSquaresFigures/sketchConditionEstimate``.
 ///
 /// References: H. Avron, P. Maymounkov and S. Toledo, "Blendenpik: Supercharging LAPACK's
 /// least-squares solver", SISC 32(3), 1217–1236, 2010; X. Meng, M. A. Saunders and
@@ -36,7 +37,8 @@ import LinSolveKrylov
 /// ```swift
 /// let solver = SketchPreconditionedLSQR(seed: 123)
 /// let result = try solver.solve(a, b)        // a: DenseMatrix or SparseMatrix, m ≥ n
-/// print(result.iterations, result.timings.sketch, result.timings.factor, result.timings.iterate)
+/// let timings = result.leastSquares!.timings
+/// print(result.iterations, timings.sketch, timings.factor, timings.iterate)
 /// ```
 public struct SketchPreconditionedLSQR: Sendable {
   /// The sketch family (default sparse sign, ζ = 8).
@@ -69,11 +71,13 @@ public struct SketchPreconditionedLSQR: Sendable {
     self.recordHistory = recordHistory
   }
 
-  /// Solves `min ‖b − A x‖₂` for a tall `A` with full column rank.
+  /// Solves `min ‖b − A x‖₂` for a tall `A` with full column rank. The result's residual norms
+  /// are `‖b − A x‖` recomputed from `x`; ``SolveResult/leastSquares`` holds `‖Aᵀr‖`, the
+  /// stopping figures, `κ̂(R)` and the time of each phase.
   ///
   /// - Throws: ``LinSolveError`` for a wide `A`, sizes that disagree, NaN/Inf in `b`, invalid
   ///   parameters, or a rank-deficient sketch (`R` with a zero diagonal entry).
-  public func solve(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor? = nil) throws -> LeastSquaresResult {
+  public func solve(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor? = nil) throws -> SolveResult {
     try LeastSquaresScaling.run(a, b, x0: nil, stopping: stopping, monitor: monitor) { a, b, _, stopping, monitor in
       var method = self
       method.stopping = stopping
@@ -82,7 +86,7 @@ public struct SketchPreconditionedLSQR: Sendable {
   }
 
   /// One solve (``LeastSquaresScaling`` scales around it).
-  private func attempt(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor?) throws -> LeastSquaresResult {
+  private func attempt(_ a: some SketchableMatrix, _ b: [Double], monitor: SolveMonitor?) throws -> SolveResult {
     _ = try LeastSquaresInput.validate(a, b, x0: nil, stopping: stopping, tolerance: tolerance)
     let factorization = try SketchedFactorization(
       a, b, oversampling: oversampling, distribution: distribution, seed: seed)
@@ -90,10 +94,10 @@ public struct SketchPreconditionedLSQR: Sendable {
     let x0 = warmStart ? factorization.sketchAndSolve : [Double](repeating: 0, count: a.columns)
     let lsqr = LSQR(stopping: stopping, tolerance: tolerance, preconditioner: factorization.r, recordHistory: recordHistory)
     var result = lsqr.run(AdjointPair(a), b, x0: x0, monitor: monitor)
-    result.timings = LeastSquaresResult.Timings(
+    result.setLeastSquaresTimings(LeastSquaresFigures.Timings(
       sketch: factorization.sketchSeconds, factor: factorization.factorSeconds,
-      iterate: LSKernels.seconds(since: iterationStart))
-    result.sketchConditionEstimate = factorization.r.conditionEstimate()
+      iterate: LSKernels.seconds(since: iterationStart)))
+    result.leastSquares?.sketchConditionEstimate = factorization.r.conditionEstimate()
     return result
   }
 }

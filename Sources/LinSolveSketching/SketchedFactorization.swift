@@ -33,9 +33,9 @@ struct SketchedFactorization {
     var sa = a.sketched(by: s)
     var sb = s.applied(to: b)
     let sketched = ContinuousClock.now
-    let tau = try SketchLAPACK.qr(&sa)
+    let tau = try LAPACK.qr(&sa)
     r = try UpperTriangularMatrix(upperTriangleOf: sa)
-    try SketchLAPACK.applyQTranspose(sa, tau: tau, to: &sb)
+    try LAPACK.applyQTranspose(sa, tau: tau, to: &sb)
     var x0 = Array(sb[0..<n])
     r.solve(&x0)
     sketchAndSolve = x0

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Dispatch
 import LinSolveCore
 
@@ -238,18 +237,14 @@ enum GaussianSketchKernels {
   static func applyToVector(_ s: SketchingOperator, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
     forEachBlock(s) { j0, width, block in
       // y ← y + S[:, J] x[J]
-      cblas_dgemv(
-        CblasColMajor, CblasNoTrans, Int32(s.rows), Int32(width), 1, block, Int32(s.rows),
-        x + j0, 1, 1, y, 1)
+      BLAS.gemv(transpose: false, rows: s.rows, columns: width, block, lda: s.rows, x + j0, beta: 1, y)
     }
   }
 
   static func applyTransposeToVector(_ s: SketchingOperator, _ y: UnsafePointer<Double>, _ x: UnsafeMutablePointer<Double>) {
     forEachBlock(s) { j0, width, block in
       // x[J] ← S[:, J]ᵀ y
-      cblas_dgemv(
-        CblasColMajor, CblasTrans, Int32(s.rows), Int32(width), 1, block, Int32(s.rows),
-        y, 1, 0, x + j0, 1)
+      BLAS.gemv(transpose: true, rows: s.rows, columns: width, block, lda: s.rows, y, beta: 0, x + j0)
     }
   }
 
@@ -261,10 +256,9 @@ enum GaussianSketchKernels {
         var first = true
         forEachBlock(s) { j0, width, block in
           // SA ← SA + S[:, J] A[J, :]
-          cblas_dgemm(
-            CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(s.rows), Int32(a.columns), Int32(width),
-            1, block, Int32(s.rows), av.baseAddress! + j0, Int32(a.rows), first ? 0 : 1,
-            ov.baseAddress!, Int32(s.rows))
+          BLAS.gemm(
+            transposeA: false, transposeB: false, m: s.rows, n: a.columns, k: width, block, lda: s.rows,
+            av.baseAddress! + j0, ldb: a.rows, beta: first ? 0 : 1, into: ov.baseAddress!, ldc: s.rows)
           first = false
         }
       }

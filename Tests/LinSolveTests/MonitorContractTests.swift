@@ -58,10 +58,6 @@ struct MonitorContractTests {
     Outcome(iterations: r.iterations, reason: r.reason, residualNorm: r.residualNorm)
   }
 
-  static func outcome(_ r: LeastSquaresResult) -> Outcome {
-    Outcome(iterations: r.iterations, reason: r.reason, residualNorm: r.residualNorm)
-  }
-
   // MARK: The table
 
   static let tight = StoppingCriterion(rtol: 1e-10, maxIterations: 2_000)

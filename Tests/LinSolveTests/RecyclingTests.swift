@@ -1,4 +1,3 @@
-import CLAPACKE
 import Foundation
 import Testing
 @testable import LinSolve
@@ -25,10 +24,7 @@ private func symmetricEigen(_ a: SparseMatrix) -> (values: [Double], vectors: De
   let n = a.rows
   var d = [Double](repeating: 0, count: n * n)
   for (i, row) in a.dense().enumerated() { for j in 0..<n { d[i + j * n] = row[j] } }
-  var w = [Double](repeating: 0, count: n)
-  let info = LAPACKE_dsyev(
-    LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), &d, Int32(n), &w)
-  precondition(info == 0, "dsyev failed")
+  guard let w = LAPACK.symmetricEigen(&d, order: n) else { preconditionFailure("dsyev failed") }
   return (w, try! DenseMatrix(rows: n, columns: n, columnMajor: d))
 }
 

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// A ``LinearOperator`` that can also apply its transpose: what least-squares methods
 /// (``LSQR``, ``LSMR``, the sketching solvers) and sketch-and-project need.
 ///
@@ -51,7 +49,7 @@ extension DenseMatrix: AdjointLinearOperator {
   /// `y = Aᵀ·x` with BLAS `dgemv` (OpenBLAS threads).
   public func applyTranspose(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
     precondition(x.count == rows && y.count == columns, "Aᵀx: sizes do not match the matrix")
-    SketchLAPACK.gemv(self, transpose: true, x, y)
+    BLAS.gemv(self, transpose: true, x, y)
   }
 }
 
@@ -77,8 +75,8 @@ package struct AdjointPair {
       forwardUpdate = { x, y, beta in s.multiply(x, into: y, alpha: 1, beta: beta) }
       transposeUpdate = { x, y, beta in t.multiply(x, into: y, alpha: 1, beta: beta) }
     } else if let d = a as? DenseMatrix {
-      forwardUpdate = { x, y, beta in SketchLAPACK.gemv(d, transpose: false, x, y, beta: beta) }
-      transposeUpdate = { x, y, beta in SketchLAPACK.gemv(d, transpose: true, x, y, beta: beta) }
+      forwardUpdate = { x, y, beta in BLAS.gemv(d, transpose: false, x, y, beta: beta) }
+      transposeUpdate = { x, y, beta in BLAS.gemv(d, transpose: true, x, y, beta: beta) }
     } else {
       let forwardScratch = ScratchVector(count: a.rows), transposeScratch = ScratchVector(count: a.columns)
       forwardUpdate = { x, y, beta in

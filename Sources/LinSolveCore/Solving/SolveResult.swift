@@ -45,15 +45,19 @@ public struct SolveResult: Sendable {
   public var residualHistory: [Double]?
   /// Seconds spent in the iteration (or factorization + solve for a direct method).
   public var seconds: Double
-  /// Matrix–vector products with `A`.
+  /// Matrix–vector products with `A` (plus those with `Aᵀ`, for a least-squares solve).
   public var matvecs: Int
+  /// What a least-squares solve (``LSQR``, ``LSMR``, ``SketchPreconditionedLSQR``,
+  /// ``IterativeSketching``) reports beyond these fields: `‖Aᵀr‖`, its stopping figures and the
+  /// time of each phase; `nil` for other methods.
+  public var leastSquares: LeastSquaresFigures?
   /// The rounding bound of ``trueResidualNorm`` the verdict used (``ResidualCertificate``).
   var residualRoundingBound = 0.0
 
   public init(
     x: [Double], reason: StopReason, iterations: Int, residualNorm: Double,
     trueResidualNorm: Double, rhsNorm: Double, residualHistory: [Double]? = nil,
-    seconds: Double = 0, matvecs: Int = 0
+    seconds: Double = 0, matvecs: Int = 0, leastSquares: LeastSquaresFigures? = nil
   ) {
     self.x = x
     self.reason = reason
@@ -64,6 +68,7 @@ public struct SolveResult: Sendable {
     self.residualHistory = residualHistory
     self.seconds = seconds
     self.matvecs = matvecs
+    self.leastSquares = leastSquares
   }
 
   /// Whether the solve reached its tolerance.

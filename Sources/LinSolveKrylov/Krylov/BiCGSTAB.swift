@@ -38,7 +38,7 @@ import LinSolveDirect
 /// Not `Sendable`: it holds a class ``Workspace`` (scratch shared by its copies) and an
 /// `any Preconditioner` (a class with scratch of its own); build one solver per thread, each
 /// with its own workspace and preconditioner.
-public struct BiCGSTAB: IterativeSolver {
+public struct BiCGSTAB: IterativeSolver, VerifiedKrylovMethod {
   public var stopping: StoppingCriterion
   /// `M`, already set up for the matrix, applied on the right; `nil` for plain BiCGSTAB.
   public var preconditioner: (any Preconditioner)?
@@ -63,18 +63,11 @@ public struct BiCGSTAB: IterativeSolver {
   public func solve(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
-    try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, t, b, x0, stopping, monitor, _ in
-      if let scaled {
-        var method = self  // M⁻¹ was set up for A; the solve runs on tA.
-        method.preconditioner = preconditioner.map { ScaledPreconditioner($0, by: 1 / t) }
-        return try method.attempt(scaled, b, x0: x0, stopping: stopping, monitor: monitor)
-      }
-      return try attempt(a, b, x0: x0, stopping: stopping, monitor: monitor)
-    }
+    try verifiedSolve(a, b, x0: x0, monitor: monitor)
   }
 
   /// One solve with the given criterion (``VerifiedSolve`` scales and restarts around it).
-  private func attempt(
+  func attempt(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?
   ) throws -> SolveResult {
     var x = try SolverInput.validate(a, b, x0: x0, stopping: stopping)

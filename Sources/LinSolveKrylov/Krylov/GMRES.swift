@@ -42,7 +42,7 @@ import LinSolveDirect
 /// Not `Sendable`: it holds a class ``Workspace`` (scratch shared by its copies) and an
 /// `any Preconditioner` (a class with scratch of its own); build one solver per thread, each
 /// with its own workspace and preconditioner.
-public struct GMRES: IterativeSolver {
+public struct GMRES: IterativeSolver, VerifiedKrylovMethod {
   public var stopping: StoppingCriterion
   /// `m`, the number of inner iterations between restarts (≥ 1; capped at n).
   public var restart: Int
@@ -72,18 +72,11 @@ public struct GMRES: IterativeSolver {
   public func solve(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
-    try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, t, b, x0, stopping, monitor, _ in
-      if let scaled {
-        var method = self  // M⁻¹ was set up for A; the solve runs on tA.
-        method.preconditioner = preconditioner.map { ScaledPreconditioner($0, by: 1 / t) }
-        return try method.attempt(scaled, b, x0: x0, stopping: stopping, monitor: monitor)
-      }
-      return try attempt(a, b, x0: x0, stopping: stopping, monitor: monitor)
-    }
+    try verifiedSolve(a, b, x0: x0, monitor: monitor)
   }
 
   /// One solve with the given criterion (``VerifiedSolve`` scales and restarts around it).
-  private func attempt(
+  func attempt(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?
   ) throws -> SolveResult {
     guard restart >= 1 else {

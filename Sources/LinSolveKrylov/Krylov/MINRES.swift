@@ -39,7 +39,7 @@ import LinSolveDirect
 /// Not `Sendable`: it holds a class ``Workspace`` (scratch shared by its copies) and an
 /// `any Preconditioner` (a class with scratch of its own); build one solver per thread, each
 /// with its own workspace and preconditioner.
-public struct MINRES: IterativeSolver {
+public struct MINRES: IterativeSolver, VerifiedKrylovMethod {
   public var stopping: StoppingCriterion
   /// `M`, symmetric positive definite and already set up for the matrix; `nil` for plain MINRES.
   public var preconditioner: (any Preconditioner)?
@@ -64,18 +64,11 @@ public struct MINRES: IterativeSolver {
   public func solve(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
-    try VerifiedSolve.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { scaled, t, b, x0, stopping, monitor, _ in
-      if let scaled {
-        var method = self  // M⁻¹ was set up for A; the solve runs on tA.
-        method.preconditioner = preconditioner.map { ScaledPreconditioner($0, by: 1 / t) }
-        return try method.attempt(scaled, b, x0: x0, stopping: stopping, monitor: monitor)
-      }
-      return try attempt(a, b, x0: x0, stopping: stopping, monitor: monitor)
-    }
+    try verifiedSolve(a, b, x0: x0, monitor: monitor)
   }
 
   /// One solve with the given criterion (``VerifiedSolve`` scales and restarts around it).
-  private func attempt(
+  func attempt(
     _ a: some LinearOperator, _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?
   ) throws -> SolveResult {
     var x = try SolverInput.validate(a, b, x0: x0, stopping: stopping)

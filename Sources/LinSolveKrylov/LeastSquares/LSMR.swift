@@ -43,13 +43,15 @@ public struct LSMR: Sendable {
     self.recordHistory = recordHistory
   }
 
-  /// Solves `min ‖b − A x‖₂` from `x0` (zero when `nil`).
+  /// Solves `min ‖b − A x‖₂` from `x0` (zero when `nil`). The result's residual norms are
+  /// `‖b − A x‖` recomputed from `x`; ``SolveResult/leastSquares`` holds `‖Aᵀr‖`, the
+  /// operator-norm estimate, the stopping ratio and the timings.
   ///
   /// - Throws: ``LinSolveError`` for sizes that disagree, NaN/Inf in `b` or `x0`, an invalid
   ///   tolerance, or an `R` whose order is not `A.columns`. Non-convergence is a result.
   public func solve(
     _ a: some AdjointLinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
-  ) throws -> LeastSquaresResult {
+  ) throws -> SolveResult {
     let start = ContinuousClock.now
     var result = try LeastSquaresScaling.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { a, b, x0, stopping, monitor in
       var method = self
@@ -57,11 +59,11 @@ public struct LSMR: Sendable {
       let x = try LeastSquaresInput.validate(a, b, x0: x0, stopping: stopping, tolerance: tolerance, preconditioner: preconditioner)
       return method.run(AdjointPair(a), b, x0: x, monitor: monitor)
     }
-    result.timings.iterate = LSKernels.seconds(since: start)
+    result.setLeastSquaresTimings(LeastSquaresFigures.Timings(iterate: LSKernels.seconds(since: start)))
     return result
   }
 
-  package func run(_ pair: AdjointPair, _ b: [Double], x0: [Double], monitor: SolveMonitor?) -> LeastSquaresResult {
+  package func run(_ pair: AdjointPair, _ b: [Double], x0: [Double], monitor: SolveMonitor?) -> SolveResult {
     let n = pair.columns
     let bNorm = Vector.norm(b)
     let x = ScratchVector(x0)
@@ -141,11 +143,11 @@ public struct LSMR: Sendable {
       }
     }()
     let xs = x.array
-    let (res, normal) = LeastSquaresResult.residuals(pair, x: xs, b: b)
-    return LeastSquaresResult(
-      x: xs, reason: reason, iterations: tracker.iteration, residualNorm: res, normalResidualNorm: normal,
-      rhsNorm: bNorm, operatorNormEstimate: normA, stoppingRatio: ratio, residualHistory: tracker.history,
-      matvecs: matvecs + gk.matvecs + 2)
+    let (res, normal) = SolveResult.leastSquaresResiduals(pair, x: xs, b: b)
+    return SolveResult(
+      leastSquaresX: xs, reason: reason, iterations: tracker.iteration, residualNorm: res, rhsNorm: bNorm,
+      residualHistory: tracker.history, matvecs: matvecs + gk.matvecs + 2,
+      figures: LeastSquaresFigures(normalResidualNorm: normal, operatorNormEstimate: normA, stoppingRatio: ratio))
   }
 
   /// `h̄ ← h + f̄·h̄;  x ← x + s·h̄;  h ← next + f·h`, one pass.

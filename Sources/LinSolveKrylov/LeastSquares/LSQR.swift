@@ -23,7 +23,7 @@ import LinSolveDirect
 ///   The residual `r = b − A x` is the same with and without `R`.
 /// - **Warm start**: from `x₀`, LSQR runs on the residual `r₀ = b − A x₀` and adds the
 ///   correction, so `‖y‖` in the consistent test is the norm of the correction.
-/// - The monitor and ``LeastSquaresResult/residualHistory`` see the estimate of `‖r_k‖`
+/// - The monitor and ``SolveResult/residualHistory`` see the estimate of `‖r_k‖`
 ///   (monotonically non-increasing).
 ///
 /// References: C. C. Paige and M. A. Saunders, "LSQR: An algorithm for sparse linear equations
@@ -32,7 +32,7 @@ import LinSolveDirect
 ///
 /// ```swift
 /// let result = try LSQR(tolerance: 1e-12).solve(a, b)   // a: SparseMatrix or DenseMatrix
-/// print(result.iterations, result.normalResidualNorm)
+/// print(result.iterations, result.leastSquares!.normalResidualNorm)
 /// ```
 ///
 /// Memory: two vectors of length m and three of length n (five with `R`), allocated per solve.
@@ -57,13 +57,15 @@ public struct LSQR: Sendable {
     self.recordHistory = recordHistory
   }
 
-  /// Solves `min ‖b − A x‖₂` from `x0` (zero when `nil`).
+  /// Solves `min ‖b − A x‖₂` from `x0` (zero when `nil`). The result's residual norms are
+  /// `‖b − A x‖` recomputed from `x`; ``SolveResult/leastSquares`` holds `‖Aᵀr‖`, the
+  /// operator-norm estimate, the stopping ratio and the timings.
   ///
   /// - Throws: ``LinSolveError`` for sizes that disagree, NaN/Inf in `b` or `x0`, an invalid
   ///   tolerance, or an `R` whose order is not `A.columns`. Non-convergence is a result.
   public func solve(
     _ a: some AdjointLinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
-  ) throws -> LeastSquaresResult {
+  ) throws -> SolveResult {
     let start = ContinuousClock.now
     var result = try LeastSquaresScaling.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { a, b, x0, stopping, monitor in
       var method = self
@@ -71,12 +73,12 @@ public struct LSQR: Sendable {
       let x = try LeastSquaresInput.validate(a, b, x0: x0, stopping: stopping, tolerance: tolerance, preconditioner: preconditioner)
       return method.run(AdjointPair(a), b, x0: x, monitor: monitor)
     }
-    result.timings.iterate = LSKernels.seconds(since: start)
+    result.setLeastSquaresTimings(LeastSquaresFigures.Timings(iterate: LSKernels.seconds(since: start)))
     return result
   }
 
   /// The iteration on an already validated problem (shared with ``SketchPreconditionedLSQR``).
-  package func run(_ pair: AdjointPair, _ b: [Double], x0: [Double], monitor: SolveMonitor?) -> LeastSquaresResult {
+  package func run(_ pair: AdjointPair, _ b: [Double], x0: [Double], monitor: SolveMonitor?) -> SolveResult {
     let n = pair.columns
     let bNorm = Vector.norm(b)
     let x = ScratchVector(x0)
@@ -133,11 +135,11 @@ public struct LSQR: Sendable {
       }
     }()
     let xs = x.array
-    let (res, normal) = LeastSquaresResult.residuals(pair, x: xs, b: b)
-    return LeastSquaresResult(
-      x: xs, reason: reason, iterations: tracker.iteration, residualNorm: res, normalResidualNorm: normal,
-      rhsNorm: bNorm, operatorNormEstimate: anorm, stoppingRatio: ratio, residualHistory: tracker.history,
-      matvecs: matvecs + gk.matvecs + 2)
+    let (res, normal) = SolveResult.leastSquaresResiduals(pair, x: xs, b: b)
+    return SolveResult(
+      leastSquaresX: xs, reason: reason, iterations: tracker.iteration, residualNorm: res, rhsNorm: bNorm,
+      residualHistory: tracker.history, matvecs: matvecs + gk.matvecs + 2,
+      figures: LeastSquaresFigures(normalResidualNorm: normal, operatorNormEstimate: anorm, stoppingRatio: ratio))
   }
 }
 

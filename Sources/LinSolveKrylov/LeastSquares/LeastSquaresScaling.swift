@@ -6,14 +6,16 @@ import LinSolveDirect
 /// ``SparseMatrix`` or ``DenseMatrix`` whose largest entry, is outside `[2⁻⁴⁰⁰, 2⁴⁰⁰]` is
 /// scaled by a power of two (exact) before the iteration, whose products of norms
 /// (`‖A‖·‖x‖`, `‖Aᵀr‖`, sums of squares) would otherwise under- or overflow; `x`, the norms
-/// and the history are scaled back. `min ‖b − Ax‖` and `min ‖s·b − (tA)·y‖` have the same
-/// solution with `x = t·y/s`, and every stopping ratio of these methods is scale invariant.
+/// (with the payload's ``LeastSquaresFigures/normalResidualNorm`` and
+/// ``LeastSquaresFigures/operatorNormEstimate``) and the history are scaled back.
+/// `min ‖b − Ax‖` and `min ‖s·b − (tA)·y‖` have the same solution with `x = t·y/s`, and every
+/// stopping ratio of these methods is scale invariant.
 package enum LeastSquaresScaling {
   /// Runs `attempt` on the (possibly) scaled problem `(tA, s·b, s·x₀/t)` with `atol·s`.
   package static func run<Matrix: AdjointLinearOperator>(
     _ a: Matrix, _ b: [Double], x0: [Double]?, stopping: StoppingCriterion, monitor: SolveMonitor?,
-    _ attempt: (Matrix, [Double], [Double]?, StoppingCriterion, SolveMonitor?) throws -> LeastSquaresResult
-  ) throws -> LeastSquaresResult {
+    _ attempt: (Matrix, [Double], [Double]?, StoppingCriterion, SolveMonitor?) throws -> SolveResult
+  ) throws -> SolveResult {
     guard Vector.allFinite(b), x0.map(Vector.allFinite) ?? true, b.count == a.rows,
       x0.map({ $0.count == a.columns }) ?? true
     else { return try attempt(a, b, x0, stopping, monitor) }  // invalid input is the method's to reject
@@ -33,8 +35,12 @@ package enum LeastSquaresScaling {
     Vector.scal(t, &result.x)
     Vector.scal(1 / s, &result.x)
     result.residualNorm /= s
-    result.normalResidualNorm = result.normalResidualNorm / t / s
-    result.operatorNormEstimate /= t
+    result.trueResidualNorm /= s
+    if var figures = result.leastSquares {
+      figures.normalResidualNorm = figures.normalResidualNorm / t / s
+      figures.operatorNormEstimate /= t
+      result.leastSquares = figures
+    }
     result.rhsNorm = bNorm
     result.residualHistory = result.residualHistory?.map { $0 / s }
     if result.converged && !Vector.allFinite(result.x) { result.reason = .nonFinite }
