@@ -38,17 +38,22 @@ let package = Package(
     .target(name: "LinSolveTuning", dependencies: ["LinSolveCore"]),
     // Test and experiment problems: Poisson, diffusion, Darcy, heat, shifted Laplacians.
     .target(name: "LinSolveProblems", dependencies: ["LinSolveCore", "LinSolveDirect"]),
+    // Algebraic multigrid: smoothed aggregation (strength, aggregation, prolongation, Galerkin, V-cycle).
+    .target(name: "LinSolveMultigrid", dependencies: ["LinSolveCore", "LinSolveDirect"]),
     // Drivers: one configuration for every method (`PreparedSolver`), `auto`'s choice, and the
     // loops over a sequence of systems (ω tuned by a bandit, a carried recycle space).
     .target(
       name: "LinSolveSequences",
-      dependencies: ["LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching", "LinSolveTuning"]),
+      dependencies: [
+        "LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching", "LinSolveTuning",
+        "LinSolveMultigrid",
+      ]),
     // The umbrella: `import LinSolve` re-exports every module and adds `solve(A, b)`.
     .target(
       name: "LinSolve",
       dependencies: [
         "LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching",
-        "LinSolveTuning", "LinSolveProblems", "LinSolveSequences",
+        "LinSolveTuning", "LinSolveProblems", "LinSolveSequences", "LinSolveMultigrid",
       ]),
 
     // MARK: - Command-line tool

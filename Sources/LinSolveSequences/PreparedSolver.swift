@@ -1,6 +1,7 @@
 import LinSolveCore
 import LinSolveDirect
 import LinSolveKrylov
+import LinSolveMultigrid
 import LinSolveSketching
 
 /// A solve and what it cost, as ``PreparedSolver/solve(_:_:x0:monitor:)`` returns it.
@@ -180,6 +181,15 @@ public final class PreparedSolver {
       try nystrom.setUp(for: a)
       notes.append("Nyström rank \(nystrom.rank), \(nystrom.setUpMatvecs) products to set up")
       m = nystrom
+    case .amgSA:
+      let amg = try SmoothedAggregationAMG(a)
+      if let summary = amg.summary {
+        notes.append(
+          "AMG-SA: \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
+            + "operator complexity \(MultigridHierarchySummary.format(summary.operatorComplexity)), "
+            + "grid complexity \(MultigridHierarchySummary.format(summary.gridComplexity))")
+      }
+      m = amg
     case .ic0:
       do {
         let ic = try IncompleteCholesky(a)

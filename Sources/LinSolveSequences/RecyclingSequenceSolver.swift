@@ -27,6 +27,8 @@ public final class RecyclingSequenceSolver {
   public let preconditionerKind: PreconditionerKind
   private let preconditioner: (any Preconditioner)?
   private let solver: any RecyclingSolver
+  /// The criterion every system's verdict is judged by.
+  private let stopping: StoppingCriterion
 
   /// - Throws: ``LinSolveError/invalidParameter(name:reason:)`` for a negative `k` or a
   ///   preconditioner other than none, Jacobi, IC(0) and ILU(0).
@@ -43,7 +45,7 @@ public final class RecyclingSequenceSolver {
     case .jacobi: self.preconditioner = JacobiPreconditioner()
     case .ic0: self.preconditioner = IncompleteCholesky()
     case .ilu0: self.preconditioner = IncompleteLU()
-    case .ssor, .cholesky, .nystrom:
+    case .ssor, .cholesky, .nystrom, .amgSA:
       throw LinSolveError.invalidParameter(
         name: "preconditioner", reason: "\(preconditioner.rawValue) is not one of none, jacobi, ic0, ilu0 for recycling")
     }
@@ -54,8 +56,6 @@ public final class RecyclingSequenceSolver {
     solver.updatesSpace = k > 0
     self.stopping = stopping
   }
-
-  private let stopping: StoppingCriterion
 
   /// The method's name for reports: `deflated-cg(10)`, `gcrodr(40,10)`, or `cg` / `gmres` for k = 0.
   public var name: String {

@@ -24,4 +24,7 @@ public enum SolverMethod: String, Sendable, CaseIterable, Codable {
 /// The preconditioners a ``SolverConfiguration`` can name.
 public enum PreconditionerKind: String, Sendable, CaseIterable, Codable {
   case none, jacobi, ssor, ic0, ilu0, cholesky, nystrom
+  /// Smoothed-aggregation algebraic multigrid, one V-cycle per application
+  /// (``SmoothedAggregationAMG``).
+  case amgSA = "amg-sa"
 }
