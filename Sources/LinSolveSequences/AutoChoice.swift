@@ -5,8 +5,15 @@ import LinSolveCore
 ///
 /// - tall (m > n): least squares — sketch-preconditioned LSQR when m ≥ 4n and n ≥ 50, else LSQR;
 /// - n ≤ ``directLimit``: Cholesky when symmetric with a positive diagonal (LU if it fails), else LU;
-/// - larger, symmetric with a positive diagonal: PCG + IC(0) (Jacobi if IC(0) fails);
+/// - larger, symmetric with a positive diagonal: PCG + smoothed-aggregation AMG — except a
+///   stencil-like matrix with ≥ ``denseStencilEntries`` entries per row (3-D 7-point and wider)
+///   below ``multigridOrder3D`` unknowns, where PCG + IC(0) is faster (Jacobi if either fails);
 /// - otherwise GMRES(30) + ILU(0).
+///
+/// Measured on this project's 2-core machine, setup + solve, rtol 1e-8 (`solve --method …`):
+/// 2-D Poisson 512²: AMG-PCG 0.24 s (10 its), IC(0)-PCG 1.1 s (295 its), CHOLMOD 1.0 s;
+/// 2-D diffusion with κ contrast 10⁶, 512²: AMG 0.23 s (9 its), IC(0) 2.3 s (600 its), CHOLMOD 1.0 s;
+/// 3-D Poisson 64³: AMG 1.2 s (11 its), IC(0) 0.77 s (66 its); 100³: AMG 2.4 s, IC(0) 2.9 s.
 public struct AutoChoice: Sendable, Equatable {
   public var method: SolverMethod
   public var preconditioner: PreconditionerKind
@@ -15,6 +22,10 @@ public struct AutoChoice: Sendable, Equatable {
 
   /// Systems up to this order are solved directly.
   public static let directLimit = 5_000
+  /// Entries per row from which a matrix counts as a 3-D stencil (a 2-D 5-point matrix has < 5).
+  public static let denseStencilEntries = 6.5
+  /// The order from which AMG beats IC(0) on 3-D stencils.
+  public static let multigridOrder3D = 1_000_000
 
   /// The choice for `a`.
   public static func choose(for a: SparseMatrix) -> AutoChoice {
@@ -32,7 +43,15 @@ public struct AutoChoice: Sendable, Equatable {
       return AutoChoice(method: spdLike ? .cholesky : .lu, preconditioner: .none, why: "n = \(a.rows) ≤ \(directLimit) and \(shape)")
     }
     if spdLike {
-      return AutoChoice(method: .pcg, preconditioner: .ic0, why: "n = \(a.rows) > \(directLimit) and \(shape)")
+      let perRow = Double(a.nonzeros) / Double(a.rows)
+      if perRow >= denseStencilEntries && a.rows < multigridOrder3D {
+        return AutoChoice(
+          method: .pcg, preconditioner: .ic0,
+          why: "n = \(a.rows) > \(directLimit), \(shape), \(Self.format(perRow)) entries per row (3-D-like) and n < \(multigridOrder3D)")
+      }
+      return AutoChoice(
+        method: .pcg, preconditioner: .amgSA,
+        why: "n = \(a.rows) > \(directLimit), \(shape) and \(Self.format(perRow)) entries per row")
     }
     return AutoChoice(method: .gmres, preconditioner: .ilu0, why: "n = \(a.rows) > \(directLimit) and \(shape)")
   }
@@ -40,5 +59,10 @@ public struct AutoChoice: Sendable, Equatable {
   /// The configuration of this choice under `stopping`, with the fallbacks auto allows.
   public func configuration(stopping: StoppingCriterion = StoppingCriterion()) -> SolverConfiguration {
     SolverConfiguration(method: method, preconditioner: preconditioner, stopping: stopping, fallBack: true)
+  }
+
+  private static func format(_ value: Double) -> String {
+    let tenths = (value * 10).rounded() / 10
+    return tenths == tenths.rounded() ? "\(Int(tenths))" : "\(tenths)"
   }
 }

@@ -182,14 +182,19 @@ public final class PreparedSolver {
       notes.append("Nyström rank \(nystrom.rank), \(nystrom.setUpMatvecs) products to set up")
       m = nystrom
     case .amgSA:
-      let amg = try SmoothedAggregationAMG(a)
-      if let summary = amg.summary {
-        notes.append(
-          "AMG-SA: \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
-            + "operator complexity \(MultigridHierarchySummary.format(summary.operatorComplexity)), "
-            + "grid complexity \(MultigridHierarchySummary.format(summary.gridComplexity))")
+      do {
+        let amg = try SmoothedAggregationAMG(a)
+        if let summary = amg.summary {
+          notes.append(
+            "AMG-SA: \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
+              + "operator complexity \(MultigridHierarchySummary.format(summary.operatorComplexity)), "
+              + "grid complexity \(MultigridHierarchySummary.format(summary.gridComplexity))")
+        }
+        m = amg
+      } catch where c.fallBack {
+        notes.append("AMG-SA failed (\(error)); using Jacobi")
+        m = try JacobiPreconditioner(a)
       }
-      m = amg
     case .ic0:
       do {
         let ic = try IncompleteCholesky(a)

@@ -9,7 +9,8 @@ struct SolveSystem: ParsableCommand {
     abstract: "Solve one system A x = b (the default subcommand).",
     discussion: """
       auto: n ≤ 5,000 → Cholesky (symmetric, positive diagonal) or LU; larger symmetric with a
-      positive diagonal → PCG + IC(0) (Jacobi if IC(0) fails); otherwise GMRES + ILU(0).
+      positive diagonal → PCG + smoothed-aggregation AMG (PCG + IC(0) for 3-D-like stencils,
+      ≥ 6.5 entries per row, below 10⁶ unknowns); otherwise GMRES + ILU(0). Tall → least squares.
       Iterative methods stop when ‖r‖ ≤ max(rtol·‖b‖, atol); the reported relativeResidual is the
       true ‖b − Ax‖/‖b‖ recomputed after the solve.
       """)
