@@ -48,6 +48,37 @@ final class MultigridHierarchy {
   }
 
   /// Rows and nonzeros by level, and the complexities.
+  /// The hierarchy of `old` for a matrix `a` with the same pattern: the aggregation and the
+  /// prolongators are kept, the level operators `PᵀAP`, the smoother weights and the coarsest
+  /// factorization are recomputed from `a` (PETSc's `-pc_gamg_reuse_interpolation`).
+  init(refreshing old: MultigridHierarchy, with a: SparseMatrix) throws {
+    var levels: [MultigridLevel] = []
+    var current = a
+    var diagonal = current.diagonal()
+    for level in old.levels.dropLast() {
+      guard let p = level.prolongator, let r = level.restriction else { break }
+      let omega = SmoothedProlongator.omega(current, diagonal: diagonal)
+      let coarse = GalerkinProduct.coarseOperator(current, prolongator: p, restriction: r)
+      levels.append(MultigridLevel(a: current, diagonal: diagonal, jacobiWeight: omega, prolongator: p, restriction: r))
+      current = coarse
+      diagonal = current.diagonal()
+    }
+    let safeDiagonal = diagonal.map { $0 > 0 ? $0 : 1 }
+    levels.append(MultigridLevel(a: current, diagonal: safeDiagonal, jacobiWeight: 1, prolongator: nil, restriction: nil))
+    coarseSolver = try CoarseSolver(current)
+    self.levels = levels
+    smoother = old.smoother
+    preSweeps = old.preSweeps
+    postSweeps = old.postSweeps
+  }
+
+  /// Whether `a` has the sparsity pattern of the finest level (so ``init(refreshing:with:)`` applies).
+  func hasPattern(of a: SparseMatrix) -> Bool {
+    let fine = levels[0].a
+    return fine.rows == a.rows && fine.columns == a.columns && fine.rowPointers == a.rowPointers
+      && fine.columnIndices == a.columnIndices
+  }
+
   var summary: MultigridHierarchySummary {
     MultigridHierarchySummary(
       levels: levels.map { .init(rows: $0.a.rows, nonzeros: $0.a.nonzeros) }, coarseSolver: coarseSolver.name)

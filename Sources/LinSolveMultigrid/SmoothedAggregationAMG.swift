@@ -106,9 +106,35 @@ public final class SmoothedAggregationAMG: Preconditioner {
     let built = try MultigridHierarchy(a, options: options)
     hierarchy = built
     summary = built.summary
+    builds += 1
   }
 
   /// One V-cycle from `z = 0`: `z ≈ A⁻¹ r`. Allocates nothing.
+  /// Full set-ups (``setUp(for:)``, or a ``refresh(for:)`` that had to rebuild) so far.
+  public private(set) var builds = 0
+  /// Refreshes that kept the aggregation and prolongators.
+  public private(set) var refreshes = 0
+
+  /// Sets the preconditioner up for the next matrix of a sequence: when `a` has the sparsity
+  /// pattern of the last matrix, the aggregation and the prolongators are kept and only the
+  /// level operators `PᵀAP` (and the coarsest factorization) are recomputed — PETSc's
+  /// `-pc_gamg_reuse_interpolation`, pyamg's `change_solve_matrix`; otherwise a full
+  /// ``setUp(for:)``. On identical values the result equals a full set-up. The prolongators were
+  /// smoothed with the earlier matrix, so as the values drift the cycle weakens: callers rebuild
+  /// when iteration counts grow (``PreparedSolver`` does).
+  ///
+  /// - Throws: as ``setUp(for:)``.
+  public func refresh(for a: SparseMatrix) throws {
+    guard let old = hierarchy, old.hasPattern(of: a) else { return try setUp(for: a) }
+    try Self.check(a)
+    hierarchy = nil
+    summary = nil
+    let refreshed = try MultigridHierarchy(refreshing: old, with: a)
+    hierarchy = refreshed
+    summary = refreshed.summary
+    refreshes += 1
+  }
+
   public func apply(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) {
     guard let hierarchy else { preconditionFailure("SmoothedAggregationAMG.apply before setUp(for:)") }
     precondition(r.count == hierarchy.levels[0].a.rows && z.count == r.count, "amg-sa: vector sizes")

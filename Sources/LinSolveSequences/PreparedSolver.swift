@@ -22,7 +22,9 @@ public struct SolveOutcome: Sendable {
 ///
 /// For a sequence of matrices, call ``setUp(for:beforeFactorizing:)`` again for each new one:
 /// the factorization objects are kept, so CHOLMOD's and UMFPACK's symbolic analyses are reused
-/// when the sparsity pattern is unchanged. The row-action and sketching methods have no
+/// when the sparsity pattern is unchanged, and an AMG hierarchy is refreshed (its aggregation and
+/// prolongators kept, ``SmoothedAggregationAMG/refresh(for:)``) until the iteration count grows
+/// past ``multigridRebuildFactor`` times the one after its last build. The row-action and sketching methods have no
 /// separate set-up (their sketch is part of each solve).
 ///
 /// ```swift
@@ -107,6 +109,10 @@ public final class PreparedSolver {
         throw LinSolveError.invalidParameter(name: "solver", reason: "call setUp(for:) before solve")
       }
       result = try solver.solve(a, b, x0: x0, monitor: monitor)
+      if multigrid != nil {
+        lastIterations = result.iterations
+        if iterationsAfterBuild == nil { iterationsAfterBuild = result.iterations }
+      }
     case .lapack:
       let x = try DenseLeastSquares.solve(a, b)
       let r = a.residualNorm(x: x, b: b)
@@ -183,10 +189,10 @@ public final class PreparedSolver {
       m = nystrom
     case .amgSA:
       do {
-        let amg = try SmoothedAggregationAMG(a)
+        let amg = try setUpMultigrid(for: a)
         if let summary = amg.summary {
           notes.append(
-            "AMG-SA: \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
+            "AMG-SA (\(amg.refreshes > refreshesBefore ? "refreshed: aggregation and prolongators kept" : "built")): \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
               + "operator complexity \(MultigridHierarchySummary.format(summary.operatorComplexity)), "
               + "grid complexity \(MultigridHierarchySummary.format(summary.gridComplexity))")
         }
@@ -207,6 +213,41 @@ public final class PreparedSolver {
     }
     preconditionerName = m.name
     return m
+  }
+
+  /// Rebuild the multigrid hierarchy instead of refreshing it when a solve after a refresh
+  /// needs more than this many times the iterations of the first solve after the last build.
+  public var multigridRebuildFactor = 1.5
+
+  private var multigrid: SmoothedAggregationAMG?
+  private var refreshesBefore = 0
+  /// Iterations of the first solve after the last full multigrid build, and of the last solve.
+  private var iterationsAfterBuild: Int?
+  private var lastIterations: Int?
+
+  /// The AMG for `a`: the kept one refreshed when the pattern is unchanged and the iteration
+  /// counts have not grown past ``multigridRebuildFactor``, else a new one.
+  private func setUpMultigrid(for a: SparseMatrix) throws -> SmoothedAggregationAMG {
+    if let amg = multigrid {
+      refreshesBefore = amg.refreshes
+      let grown = iterationsAfterBuild.flatMap { base in
+        lastIterations.map { Double($0) > multigridRebuildFactor * Double(max(base, 1)) }
+      } ?? false
+      let builds = amg.builds
+      if grown {
+        try amg.setUp(for: a)
+        notes.append("AMG-SA rebuilt: \(lastIterations!) iterations against \(iterationsAfterBuild!) after the last build")
+      } else {
+        try amg.refresh(for: a)
+      }
+      if amg.builds > builds { iterationsAfterBuild = nil }
+      return amg
+    }
+    let amg = try SmoothedAggregationAMG(a)
+    multigrid = amg
+    refreshesBefore = amg.refreshes
+    iterationsAfterBuild = nil
+    return amg
   }
 
   private func makeSolver(preconditioner m: (any Preconditioner)?) -> any IterativeSolver {

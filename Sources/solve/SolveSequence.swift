@@ -33,6 +33,7 @@ struct SolveSequence: ParsableCommand {
 
   enum RecyclePreconditioner: String, ExpressibleByArgument, CaseIterable {
     case none, jacobi, ic0, ilu0
+    case amgSA = "amg-sa"
   }
 
   enum Learner: String, ExpressibleByArgument, CaseIterable {
@@ -58,7 +59,7 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Order of the systems for --recycle: given, or greedy (nearest-neighbour chain by ‖A_i − A_j‖_F, as in SKR).")
   var order: Order = .given
 
-  @Option(help: "Preconditioner for --recycle: none, jacobi, ic0 (cg) or ilu0 (gmres).")
+  @Option(help: "Preconditioner for --method cg/gmres: none, jacobi, ic0 (cg), ilu0 (gmres); amg-sa without --recycle (its hierarchy is refreshed from system to system).")
   var preconditioner: RecyclePreconditioner = .none
 
   @Option(help: "What to learn across the sequence (omega).")
@@ -129,10 +130,14 @@ struct SolveSequence: ParsableCommand {
       if let method, method != .cg && method != .gmres {
         throw ValidationError("--recycle works with --method cg or gmres, not \(method.rawValue)")
       }
+      if preconditioner == .amgSA {
+        throw ValidationError("--preconditioner amg-sa goes with --method cg or gmres without --recycle (set-up reuse)")
+      }
     } else if let method, method == .cg || method == .gmres {
-      throw ValidationError("--method \(method.rawValue) needs --recycle K (K = 0 for independent solves)")
+      guard tune == nil else { throw ValidationError("--tune omega works with sor, ssor or ssor-pcg") }
+      if order != .given { throw ValidationError("--order goes with --recycle") }
     } else if order != .given || preconditioner != .none {
-      throw ValidationError("--order and --preconditioner go with --recycle")
+      throw ValidationError("--order and --preconditioner go with --recycle, --preconditioner with --method cg or gmres")
     }
   }
 
@@ -142,6 +147,7 @@ struct SolveSequence: ParsableCommand {
   func run() throws {
     try checkOutputPaths()
     if let recycle { return try runRecycling(dimension: recycle) }
+    if let method, method == .cg || method == .gmres { return try runFixed(method: method) }
     let contexts = try readContexts()
     var tuner: ParameterTuner?
     var method = self.method ?? .sor
@@ -280,6 +286,56 @@ struct SolveSequence: ParsableCommand {
     } else {
       print(String(format: "total      %d iterations, %d matvecs, %.4f s over %d systems (",
                    summary.totalIterations, summary.totalMatvecs, summary.totalSeconds, rows.count) + summary.method + ")")
+    }
+    let failed = rows.filter { $0.reason != StopReason.converged.rawValue }
+    if let first = failed.first {
+      throw CLIFailure.notConverged("\(failed.count) of \(rows.count) systems did not converge (first: \(first.matrix), \(first.reason))")
+    }
+  }
+
+  // MARK: - A fixed strategy with set-up reuse
+
+  /// Solves the systems in order with one ``PreparedSolver``: the preconditioner is set up
+  /// again for each matrix, reusing what the library can (an AMG hierarchy is refreshed while
+  /// the pattern is unchanged and the iteration count has not grown, see ``PreparedSolver``).
+  private func runFixed(method: SequenceMethod) throws {
+    let kind = PreconditionerKind(rawValue: preconditioner.rawValue)!
+    let solverMethod: SolverMethod = method == .gmres ? .gmres : (kind == .none ? .cg : .pcg)
+    let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
+    let solver = PreparedSolver(SolverConfiguration(method: solverMethod, preconditioner: kind, stopping: stopping, restart: 40))
+    var rows: [RecycleRow] = []
+    if !json { print(RecycleRow.header) }
+    for (t, path) in matrices.enumerated() {
+      let a: SparseMatrix
+      do { a = try MatrixMarket.readMatrix(path: path) } catch { throw CLIFailure.wrap(error, file: path) }
+      guard a.rows == a.columns else { throw CLIFailure.badInput("\(path): matrix is \(a.rows)×\(a.columns), not square") }
+      let b = try rightHandSide(t, for: a)
+      let outcome: SolveOutcome
+      do {
+        try solver.setUp(for: a)
+        outcome = try solver.solve(a, b)
+      } catch {
+        throw CLIFailure.wrap(error, file: path)
+      }
+      if !json { for note in solver.notes { standardError("solve: note: \(path): \(note)") } }
+      let result = outcome.result
+      let row = RecycleRow(
+        position: t + 1, matrix: path, iterations: result.iterations, matvecs: result.matvecs,
+        seconds: solver.setupSeconds + outcome.solveSeconds, relativeResidual: result.relativeResidual,
+        reason: result.reason.rawValue)
+      rows.append(row)
+      if !json { print(row.text) }
+    }
+    let summary = RecycleSummary(
+      method: solverMethod.rawValue, preconditioner: preconditioner.rawValue, order: Order.given.rawValue, systems: rows,
+      totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalMatvecs: rows.reduce(0) { $0 + $1.matvecs },
+      totalSeconds: rows.reduce(0) { $0 + $1.seconds })
+    if json {
+      print(summary.json())
+    } else {
+      print(String(format: "total      %d iterations, %d matvecs, %.4f s over %d systems (set-up and solve; ",
+                   summary.totalIterations, summary.totalMatvecs, summary.totalSeconds, rows.count)
+            + "\(solverMethod.rawValue) + \(preconditioner.rawValue))")
     }
     let failed = rows.filter { $0.reason != StopReason.converged.rawValue }
     if let first = failed.first {

@@ -83,3 +83,53 @@ struct SequenceDriverTests {
     #expect(throws: LinSolveError.self) { try RecyclingSequenceSolver(method: .cg, recycleDimension: 2, preconditioner: .nystrom) }
   }
 }
+
+@Suite("Multigrid reuse across a sequence")
+struct MultigridReuseTests {
+  @Test("refresh on identical values equals a full set-up; on new values it keeps the prolongators and converges")
+  func refreshEqualsRebuild() throws {
+    let a = Poisson.matrix2D(40)
+    let built = try SmoothedAggregationAMG(a)
+    let refreshed = try SmoothedAggregationAMG(a)
+    try refreshed.refresh(for: a)
+    #expect(refreshed.refreshes == 1 && refreshed.builds == 1)
+    var g = SeededGenerator(seed: 3)
+    let r = (0..<a.rows).map { _ in Double.random(in: -1...1, using: &g) }
+    var z1 = [Double](repeating: 0, count: a.rows), z2 = z1
+    r.withUnsafeBufferPointer { rp in
+      z1.withUnsafeMutableBufferPointer { built.apply(rp, into: $0) }
+      z2.withUnsafeMutableBufferPointer { refreshed.apply(rp, into: $0) }
+    }
+    #expect(z1 == z2)
+    // New values, same pattern: refreshed, still a good preconditioner.
+    let shifted = a.shifted(by: 0.05)
+    try refreshed.refresh(for: shifted)
+    #expect(refreshed.refreshes == 2 && refreshed.builds == 1)
+    let result = try ConjugateGradient(stopping: StoppingCriterion(rtol: 1e-8), preconditioner: refreshed).solve(shifted, r)
+    #expect(result.converged && result.iterations <= 20, "\(result.iterations)")
+    // Another pattern: a full set-up.
+    try refreshed.refresh(for: Poisson.matrix2D(30))
+    #expect(refreshed.builds == 2)
+  }
+
+  @Test("PreparedSolver refreshes AMG across a sequence and rebuilds when iterations grow")
+  func preparedSolverReuse() throws {
+    let base = Poisson.matrix2D(48)
+    let solver = PreparedSolver(SolverConfiguration(method: .pcg, preconditioner: .amgSA, stopping: StoppingCriterion(rtol: 1e-8)))
+    let b = [Double](repeating: 1, count: base.rows)
+    var notes: [String] = []
+    for t in 0..<4 {
+      let a = base.shifted(by: 0.01 * Double(t))
+      try solver.setUp(for: a)
+      notes += solver.notes
+      let outcome = try solver.solve(a, b)
+      #expect(outcome.result.converged)
+    }
+    #expect(notes.first?.contains("built") == true, "\(notes)")
+    #expect(notes.dropFirst().allSatisfy { $0.contains("refreshed") }, "\(notes)")
+    // A factor below 1 forces a rebuild at the next set-up.
+    solver.multigridRebuildFactor = 0.5
+    try solver.setUp(for: base)
+    #expect(solver.notes.contains { $0.contains("rebuilt") }, "\(solver.notes)")
+  }
+}

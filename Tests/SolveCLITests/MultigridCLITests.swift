@@ -19,3 +19,21 @@ struct MultigridCLITests {
     #expect(amgIterations * 4 <= jacobiIterations, "amg-sa \(amgIterations), jacobi \(jacobiIterations)")
   }
 }
+
+@Suite("solve sequence with a fixed strategy and AMG reuse")
+struct MultigridSequenceCLITests {
+  @Test("--method cg --preconditioner amg-sa solves every system, building once and refreshing after")
+  func fixedStrategyReuse() throws {
+    let files = (0..<8).map { CLI.data(String(format: "sequence/shifted_%02d.mtx", $0)) }
+    let run = try CLI.run(["sequence"] + files + ["--method", "cg", "--preconditioner", "amg-sa"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stderr.components(separatedBy: "built").count == 2, "\(run.stderr)")
+    #expect(run.stderr.components(separatedBy: "refreshed").count == 8, "\(run.stderr)")
+    let json = try CLI.run(["sequence"] + files + ["--method", "cg", "--preconditioner", "amg-sa", "--json"]).json()
+    let systems = try #require(json["systems"] as? [[String: Any]])
+    #expect(systems.count == 8)
+    #expect(systems.allSatisfy { $0["reason"] as? String == "converged" })
+    let refused = try CLI.run(["sequence"] + files + ["--recycle", "2", "--preconditioner", "amg-sa"])
+    #expect(refused.status == 2, "\(refused.stderr)")
+  }
+}

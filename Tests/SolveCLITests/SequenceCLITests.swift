@@ -82,7 +82,8 @@ struct SequenceCLITests {
     #expect(badState.stderr.contains("not a saved learner"))
     let binnedNoContext = try CLI.run(["sequence"] + Self.files + ["--tune", "omega", "--learner", "binned"])
     #expect(binnedNoContext.status == 2)
-    let cgWithoutRecycle = try CLI.run(["sequence"] + Self.files + ["--method", "cg"])
+    // cg/gmres without --recycle is a fixed strategy with set-up reuse; with --tune it is an error.
+    let cgWithoutRecycle = try CLI.run(["sequence"] + Self.files + ["--method", "cg", "--tune", "omega"])
     #expect(cgWithoutRecycle.status == 2)
     let tuneAndRecycle = try CLI.run(["sequence"] + Self.files + ["--tune", "omega", "--recycle", "4"])
     #expect(tuneAndRecycle.status == 2)
