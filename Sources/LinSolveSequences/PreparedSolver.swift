@@ -83,6 +83,10 @@ public final class PreparedSolver {
     case .cg, .pcg, .sor, .ssor, .gmres, .minres, .bicgstab:
       let m = try makePreconditioner(for: a)
       solver = makeSolver(preconditioner: m)
+    case .amg:
+      let amg = try setUpMultigrid(for: a)
+      noteMultigrid(amg)
+      solver = MultigridIteration(multigrid: amg, stopping: configuration.stopping, recordHistory: configuration.recordHistory)
     case .lsqr, .lsmr, .lapack, .kaczmarz, .sketchLSQR, .iterativeSketch, .sketchProject:
       break
     }
@@ -104,12 +108,12 @@ public final class PreparedSolver {
         throw LinSolveError.invalidParameter(name: "factorization", reason: "call setUp(for:) before solve")
       }
       result = try factor.solve(a, b, stopping: stopping)
-    case .cg, .pcg, .sor, .ssor, .gmres, .minres, .bicgstab:
+    case .cg, .pcg, .sor, .ssor, .gmres, .minres, .bicgstab, .amg:
       guard let solver else {
         throw LinSolveError.invalidParameter(name: "solver", reason: "call setUp(for:) before solve")
       }
       result = try solver.solve(a, b, x0: x0, monitor: monitor)
-      if multigrid != nil {
+      if multigrid != nil && (method == .amg || configuration.preconditioner == .amgSA) {
         lastIterations = result.iterations
         if iterationsAfterBuild == nil { iterationsAfterBuild = result.iterations }
       }
@@ -190,12 +194,7 @@ public final class PreparedSolver {
     case .amgSA:
       do {
         let amg = try setUpMultigrid(for: a)
-        if let summary = amg.summary {
-          notes.append(
-            "AMG-SA (\(amg.refreshes > refreshesBefore ? "refreshed: aggregation and prolongators kept" : "built")): \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
-              + "operator complexity \(MultigridHierarchySummary.format(summary.operatorComplexity)), "
-              + "grid complexity \(MultigridHierarchySummary.format(summary.gridComplexity))")
-        }
+        noteMultigrid(amg)
         m = amg
       } catch where c.fallBack {
         notes.append("AMG-SA failed (\(error)); using Jacobi")
@@ -225,6 +224,17 @@ public final class PreparedSolver {
   private var iterationsAfterBuild: Int?
   private var lastIterations: Int?
 
+  /// The hierarchy of the AMG set up last (`amg-sa` or `--method amg`), for `--view`.
+  public var multigridSummary: MultigridHierarchySummary? { multigrid?.summary }
+
+  private func noteMultigrid(_ amg: SmoothedAggregationAMG) {
+    guard let summary = amg.summary else { return }
+    notes.append(
+      "AMG-SA (\(amg.refreshes > refreshesBefore ? "refreshed: aggregation and prolongators kept" : "built")): \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
+        + "operator complexity \(MultigridHierarchySummary.format(summary.operatorComplexity)), "
+        + "grid complexity \(MultigridHierarchySummary.format(summary.gridComplexity))")
+  }
+
   /// The AMG for `a`: the kept one refreshed when the pattern is unchanged and the iteration
   /// counts have not grown past ``multigridRebuildFactor``, else a new one.
   private func setUpMultigrid(for a: SparseMatrix) throws -> SmoothedAggregationAMG {
@@ -243,7 +253,7 @@ public final class PreparedSolver {
       if amg.builds > builds { iterationsAfterBuild = nil }
       return amg
     }
-    let amg = try SmoothedAggregationAMG(a)
+    let amg = try SmoothedAggregationAMG(a, options: configuration.multigrid)
     multigrid = amg
     refreshesBefore = amg.refreshes
     iterationsAfterBuild = nil

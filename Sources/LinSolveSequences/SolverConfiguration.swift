@@ -1,4 +1,5 @@
 import LinSolveCore
+import LinSolveMultigrid
 import LinSolveSketching
 
 /// Everything that says how to solve one system: the method, its preconditioner and their
@@ -28,12 +29,14 @@ public struct SolverConfiguration: Sendable, Equatable {
   /// The Nyström preconditioner's rank (`nil`: adaptive) and the shift μ the matrix includes.
   public var nystromRank: Int?
   public var nystromShift: Double?
+  /// The AMG's options (`--amg-theta`, `--amg-smoother`) for `amg-sa` and `--method amg`.
+  public var multigrid: SmoothedAggregationAMG.Options
 
   public init(
     method: SolverMethod, preconditioner: PreconditionerKind = .none, stopping: StoppingCriterion = StoppingCriterion(),
     omega: Double = 1, restart: Int = 30, recordHistory: Bool = false, fallBack: Bool = false,
     sketch: SketchingOperator.Distribution = .sparseSign(), sketchFactor: Double? = nil, seed: UInt64 = 0,
-    nystromRank: Int? = nil, nystromShift: Double? = nil
+    nystromRank: Int? = nil, nystromShift: Double? = nil, multigrid: SmoothedAggregationAMG.Options = .init()
   ) {
     self.method = method
     self.preconditioner = preconditioner
@@ -47,5 +50,6 @@ public struct SolverConfiguration: Sendable, Equatable {
     self.seed = seed
     self.nystromRank = nystromRank
     self.nystromShift = nystromShift
+    self.multigrid = multigrid
   }
 }

@@ -4,6 +4,8 @@ import LinSolveCore
 /// as `solve --method` offers them.
 public enum SolverMethod: String, Sendable, CaseIterable, Codable {
   case cg, pcg, sor, ssor, gmres, minres, bicgstab, cholesky, lu
+  /// Smoothed-aggregation AMG as a stationary solver (``MultigridIteration``).
+  case amg
   case lsqr, lsmr, lapack, kaczmarz
   case sketchLSQR = "sketch-lsqr"
   case iterativeSketch = "iterative-sketch"

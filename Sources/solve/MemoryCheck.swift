@@ -78,6 +78,9 @@ extension SolveSystem {
       e += .minres(n: n, preconditioned: preconditioner != .none)
     case .bicgstab:
       e += .biCGSTAB(n: n, preconditioned: preconditioner != .none)
+    case .amg:
+      e += .vectors(2, length: n, label: "AMG iteration vectors")
+      e += MemoryEstimate.sparseMatrix(rows: n, nonzeros: MemoryEstimate.multiply(nnz, 2), label: "AMG-SA hierarchy (≈ 2× the matrix)")
     case .sor, .ssor:
       e += .sor(n: n)
     case .cholesky:

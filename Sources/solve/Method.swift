@@ -3,7 +3,7 @@ import LinSolve
 
 /// Solution methods selectable with `--method`.
 enum Method: String, ExpressibleByArgument, CaseIterable, Codable {
-  case auto, cg, pcg, sor, ssor, gmres, minres, bicgstab, cholesky, lu
+  case auto, cg, pcg, sor, ssor, gmres, minres, bicgstab, cholesky, lu, amg
   case lsqr, lsmr, lapack, kaczmarz
   case sketchLSQR = "sketch-lsqr"
   case iterativeSketch = "iterative-sketch"
@@ -33,3 +33,6 @@ extension Method {
 
 /// `--preconditioner`: the library's kinds.
 extension PreconditionerKind: ExpressibleByArgument {}
+
+/// `--amg-smoother`.
+extension MultigridSmoother: ExpressibleByArgument {}

@@ -45,6 +45,12 @@ struct SolveSystem: ParsableCommand {
   @Option(help: MemoryLimit.help)
   var memoryLimit: String?
 
+  @Option(help: "AMG strength threshold θ ≥ 0 (j is a strong neighbour of i when |a_ij| ≥ θ·√(a_ii a_jj)); 0 (pyamg's default) keeps every connection, 0.25 suits anisotropic problems.")
+  var amgTheta: Double = 0
+
+  @Option(help: "AMG smoother: gauss-seidel (symmetric: forward before, backward after) or jacobi.")
+  var amgSmoother: MultigridSmoother = .gaussSeidel
+
   @Option(help: "GMRES restart length m.")
   var restart: Int = 30
 
@@ -77,6 +83,7 @@ struct SolveSystem: ParsableCommand {
     if let timeLimit, !(timeLimit > 0) { throw ValidationError("--time-limit \(timeLimit) is not positive") }
     guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
     guard restart >= 1 else { throw ValidationError("--restart must be ≥ 1") }
+    guard amgTheta.isFinite && amgTheta >= 0 && amgTheta <= 1 else { throw ValidationError("--amg-theta \(amgTheta) is not in [0, 1]") }
     if let memoryLimit { _ = try MemoryLimit.parse(memoryLimit) }
     if let preconditioner, preconditioner != .none, !method.acceptsPreconditioner && method != .auto {
       throw ValidationError("--preconditioner does not apply to --method \(method.rawValue)")
@@ -135,6 +142,7 @@ struct SolveSystem: ParsableCommand {
       if method.acceptsPreconditioner { report.preconditioner = solver.preconditionerName }
       if solver.method != method.solverMethod { report.method = solver.method.rawValue }
       report.notes += solver.notes
+      if view, let hierarchy = solver.multigridSummary { standardError("  AMG hierarchy:\n" + hierarchy.description) }
       let progress = ProgressReporter(monitor: monitor && !json)
       outcome = try solver.solve(a, b, x0: start) { k, r in progress.callback(iteration: k, residual: r) }
       progress.finish()
@@ -244,7 +252,8 @@ struct SolveSystem: ParsableCommand {
       method: method.solverMethod, preconditioner: preconditioner, stopping: criterion, omega: omega,
       restart: restart, recordHistory: history != nil, fallBack: self.method == .auto,
       sketch: sketchOptions.distribution, sketchFactor: sketchOptions.sketchFactor, seed: sketchOptions.seed,
-      nystromRank: sketchOptions.rank, nystromShift: sketchOptions.shift)
+      nystromRank: sketchOptions.rank, nystromShift: sketchOptions.shift,
+      multigrid: SmoothedAggregationAMG.Options(theta: amgTheta, smoother: amgSmoother))
   }
 
 }

@@ -11,6 +11,7 @@ struct SequenceDriverTests {
   @Test("PreparedSolver solves with every square method, judged by the true residual", arguments: [
     (SolverMethod.cg, PreconditionerKind.none), (.pcg, .jacobi), (.pcg, .ic0), (.sor, .none), (.ssor, .none),
     (.gmres, .ilu0), (.minres, .none), (.bicgstab, .jacobi), (.cholesky, .none), (.lu, .none),
+    (.pcg, .amgSA), (.amg, .none),
   ])
   func everyMethod(method: SolverMethod, preconditioner: PreconditionerKind) throws {
     let a = Self.poisson
@@ -133,3 +134,25 @@ struct MultigridReuseTests {
     #expect(solver.notes.contains { $0.contains("rebuilt") }, "\(solver.notes)")
   }
 }
+
+@Suite("AMG as a solver")
+struct MultigridIterationTests {
+  @Test("The stationary AMG iteration converges by the true residual in a bounded number of cycles")
+  func stationary() throws {
+    for n in [32, 64] {
+      let a = Poisson.matrix2D(n)
+      var g = SeededGenerator(seed: 9)
+      let b = (0..<a.rows).map { _ in Double.random(in: -1...1, using: &g) }
+      let amg = try SmoothedAggregationAMG(a)
+      let result = try MultigridIteration(multigrid: amg, stopping: StoppingCriterion(rtol: 1e-8)).solve(a, b)
+      #expect(result.converged, "\(n): \(result.reason)")
+      #expect(result.iterations <= 30, "\(n): \(result.iterations) cycles")
+      #expect(a.residualNorm(x: result.x, b: b) <= 1e-8 * Vector.norm(b) * (1 + 1e-9))
+    }
+    let other = Poisson.matrix2D(10)
+    #expect(throws: LinSolveError.self) {
+      try MultigridIteration(multigrid: try SmoothedAggregationAMG(Poisson.matrix2D(12))).solve(other, [Double](repeating: 1, count: other.rows))
+    }
+  }
+}
+

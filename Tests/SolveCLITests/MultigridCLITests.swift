@@ -37,3 +37,22 @@ struct MultigridSequenceCLITests {
     #expect(refused.status == 2, "\(refused.stderr)")
   }
 }
+
+@Suite("solve --method amg and the AMG options")
+struct MultigridOptionsCLITests {
+  @Test("--method amg converges; --view prints the hierarchy; a bad --amg-theta exits 2")
+  func options() throws {
+    let matrix = CLI.data("poisson2d_32.mtx")
+    let amg = try CLI.run([matrix, "--method", "amg", "--json"])
+    #expect(amg.status == 0, "\(amg.stderr)")
+    let iterations = try #require(try amg.json()["iterations"] as? Int)
+    #expect(iterations > 0 && iterations <= 30)
+    let view = try CLI.run([matrix, "--method", "pcg", "--preconditioner", "amg-sa", "--amg-theta", "0.1", "--amg-smoother", "jacobi", "--view"])
+    #expect(view.status == 0, "\(view.stderr)")
+    #expect(view.stderr.contains("AMG hierarchy") && view.stderr.contains("operator complexity"), "\(view.stderr)")
+    let bad = try CLI.run([matrix, "--method", "amg", "--amg-theta", "2"])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("--amg-theta"), "\(bad.stderr)")
+  }
+}
+
