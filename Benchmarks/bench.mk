@@ -15,7 +15,7 @@ BENCH_PEERS        := $(BENCH_BUILD)/cg_bench $(BENCH_BUILD)/stream_bench \
                       $(BENCH_BUILD)/cholmod_bench $(BENCH_BUILD)/eigen_bench
 BENCH_COMMON       := Benchmarks/c/bench_common.h
 
-.PHONY: bench bench-quick bench-deps bench-build bench-swift bench-peers bench-clean
+.PHONY: bench bench-quick bench-amg bench-amg-full bench-deps bench-build bench-swift bench-peers bench-clean
 
 ## Eigen (Debian) and SciPy + matplotlib (pip), each installed only when missing.
 bench-deps: deps
@@ -59,6 +59,16 @@ bench: bench-build
 bench-quick: bench-build
 	python3 Benchmarks/run.py --mode quick --peers $(BENCH_BUILD) \
 	  --swift $(RELEASE_BIN)/linsolve-bench --out results
+
+## Multigrid against pyamg (SA, RS), IC(0), CHOLMOD and auto on the same matrices, same run:
+## results/amg.csv, amg.md, amg.svg. bench-amg: 256² / 32³ (a minute); bench-amg-full: 1024² / 100³.
+bench-amg: build bench-deps
+	@python3 -c "import pyamg" 2>/dev/null || python3 -m pip install --quiet pyamg
+	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode quick --out results
+
+bench-amg-full: build bench-deps
+	@python3 -c "import pyamg" 2>/dev/null || python3 -m pip install --quiet pyamg
+	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode full --out results
 
 ## Removes the peers' build directory (results/ goes with `make clean`).
 bench-clean:

@@ -10,10 +10,10 @@ import LinSolveCore
 ///   below ``multigridOrder3D`` unknowns, where PCG + IC(0) is faster (Jacobi if either fails);
 /// - otherwise GMRES(30) + ILU(0).
 ///
-/// Measured on this project's 2-core machine, setup + solve, rtol 1e-8 (`solve --method …`):
-/// 2-D Poisson 512²: AMG-PCG 0.24 s (10 its), IC(0)-PCG 1.1 s (295 its), CHOLMOD 1.0 s;
-/// 2-D diffusion with κ contrast 10⁶, 512²: AMG 0.23 s (9 its), IC(0) 2.3 s (600 its), CHOLMOD 1.0 s;
-/// 3-D Poisson 64³: AMG 1.2 s (11 its), IC(0) 0.77 s (66 its); 100³: AMG 2.4 s, IC(0) 2.9 s.
+/// Measured on this project's 2-core machine (`make bench-amg-full`, setup + solve, rtol 1e-8):
+/// 2-D Poisson 1024²: AMG-PCG 1.1–1.4 s (11 its), IC(0)-PCG 9.8 s (573 its), CHOLMOD 4.0 s;
+/// 2-D diffusion with κ = e^{2.5g}, 1024²: AMG 1.3–1.6 s (10 its), IC(0) 26.7 s, CHOLMOD 5.1 s;
+/// 3-D Poisson 64³: AMG 1.2 s (11 its), IC(0) 0.77 s (66 its); 100³: AMG 2.5 s, IC(0) 2.4 s.
 public struct AutoChoice: Sendable, Equatable {
   public var method: SolverMethod
   public var preconditioner: PreconditionerKind
