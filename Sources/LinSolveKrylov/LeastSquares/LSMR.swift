@@ -23,7 +23,7 @@ import LinSolveDirect
 /// ```
 ///
 /// Memory: two vectors of length m and six of length n (eight with `R`), allocated per solve.
-public struct LSMR: Sendable {
+public struct LSMR: Sendable, GolubKahanMethod {
   /// `rtol`/`atol` of the consistent-system test, `maxIterations`, time limit.
   public var stopping: StoppingCriterion
   /// The tolerance of `‖Āᵀr‖ / (‖Ā‖‖r‖)` (and the `‖Ā‖‖y‖` term of the consistent test).
@@ -52,15 +52,7 @@ public struct LSMR: Sendable {
   public func solve(
     _ a: some AdjointLinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
-    let start = ContinuousClock.now
-    var result = try LeastSquaresScaling.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { a, b, x0, stopping, monitor in
-      var method = self
-      method.stopping = stopping
-      let x = try LeastSquaresInput.validate(a, b, x0: x0, stopping: stopping, tolerance: tolerance, preconditioner: preconditioner)
-      return method.run(AdjointPair(a), b, x0: x, monitor: monitor)
-    }
-    result.setLeastSquaresTimings(LeastSquaresFigures.Timings(iterate: LSKernels.seconds(since: start)))
-    return result
+    try scaledSolve(a, b, x0: x0, monitor: monitor)
   }
 
   package func run(_ pair: AdjointPair, _ b: [Double], x0: [Double], monitor: SolveMonitor?) -> SolveResult {

@@ -37,7 +37,7 @@ import LinSolveDirect
 ///
 /// Memory: two vectors of length m and three of length n (five with `R`), allocated per solve.
 /// A ``SparseMatrix`` is transposed once per solve so that `Aᵀu` is a threaded SpMV.
-public struct LSQR: Sendable {
+public struct LSQR: Sendable, GolubKahanMethod {
   /// `rtol`/`atol` of the consistent-system test, `maxIterations`, time limit.
   public var stopping: StoppingCriterion
   /// The tolerance of `‖Āᵀr‖ / (‖Ā‖‖r‖)` (and the `‖Ā‖‖y‖` term of the consistent test).
@@ -66,15 +66,7 @@ public struct LSQR: Sendable {
   public func solve(
     _ a: some AdjointLinearOperator, _ b: [Double], x0: [Double]? = nil, monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
-    let start = ContinuousClock.now
-    var result = try LeastSquaresScaling.run(a, b, x0: x0, stopping: stopping, monitor: monitor) { a, b, x0, stopping, monitor in
-      var method = self
-      method.stopping = stopping
-      let x = try LeastSquaresInput.validate(a, b, x0: x0, stopping: stopping, tolerance: tolerance, preconditioner: preconditioner)
-      return method.run(AdjointPair(a), b, x0: x, monitor: monitor)
-    }
-    result.setLeastSquaresTimings(LeastSquaresFigures.Timings(iterate: LSKernels.seconds(since: start)))
-    return result
+    try scaledSolve(a, b, x0: x0, monitor: monitor)
   }
 
   /// The iteration on an already validated problem (shared with ``SketchPreconditionedLSQR``).
