@@ -6,7 +6,9 @@ For each problem — 2-D Poisson, 2-D diffusion with a high-contrast coefficient
 to rtol 1e-8 (b = A·1, true residual checked) by:
   LinSolve  `solve --method pcg --preconditioner amg-sa`, `--method auto`, `--preconditioner ic0`
             and `--method cholesky` (setup and solve as `solve --json` reports them),
-  pyamg     smoothed aggregation and Ruge–Stüben, CG-accelerated (setup and solve timed here).
+  pyamg     smoothed aggregation and Ruge–Stüben, CG-accelerated (setup and solve timed here),
+  PETSc     CG + hypre BoomerAMG, GAMG and block-Jacobi ICC on 1 and 2 ranks, when Debian's
+            python3-petsc4py-real and openmpi-bin are installed (`Benchmarks/petsc_peer.py`).
 Writes results/amg.csv, results/amg.md (also printed) and results/amg.svg.
 
     python3 Benchmarks/amg.py --solve .build/release/solve --mode quick|full --out results
@@ -83,6 +85,38 @@ def run_linsolve(solve, path, options):
                 note=r["method"] + (f" + {r['preconditioner']}" if r.get("preconditioner") not in (None, "", "none") else ""))
 
 
+PETSC_DIR = "/usr/lib/petscdir/petsc3.18/x86_64-linux-gnu-real"
+PETSC = [("PETSc CG + hypre BoomerAMG", "hypre"), ("PETSc CG + GAMG", "gamg"), ("PETSc CG + bjacobi ICC", "icc")]
+
+
+def write_petsc_binary(a, path):
+    """PETSc's binary matrix format: class id, sizes, row lengths, columns, values (big-endian)."""
+    a = a.tocsr()
+    a.sort_indices()
+    with open(path, "wb") as f:
+        np.array([1211216, a.shape[0], a.shape[1], a.nnz], dtype=">i4").tofile(f)
+        np.diff(a.indptr).astype(">i4").tofile(f)
+        a.indices.astype(">i4").tofile(f)
+        a.data.astype(">f8").tofile(f)
+
+
+def run_petsc(path, pc, ranks):
+    """One solve through Debian's python3 + petsc4py (`Benchmarks/petsc_peer.py`); None if unavailable."""
+    command = ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "petsc_peer.py"), path, pc]
+    if ranks > 1:
+        command = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks)] + command
+    env = dict(os.environ, PETSC_DIR=PETSC_DIR, OMPI_MCA_plm_rsh_agent="")
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return dict(setup=r["setup"], solve=r["solve"], iterations=r["iterations"], residual=r["residual"],
+                converged=r["converged"], note=f"{ranks} rank{'s' if ranks > 1 else ''}")
+
+
 def run_pyamg(a, builder):
     b = a @ np.ones(a.shape[0])
     start = time.perf_counter()
@@ -122,6 +156,14 @@ def main():
                 r = run_linsolve(args.solve, path, options)
                 if r:
                     rows.append(dict(problem=name, peer=peer, **r))
+            if os.path.exists(PETSC_DIR):
+                petsc_path = os.path.join(scratch, "a.petsc")
+                write_petsc_binary(a, petsc_path)
+                for peer, pc in PETSC:
+                    for ranks in (1, 2):
+                        r = run_petsc(petsc_path, pc, ranks)
+                        if r:
+                            rows.append(dict(problem=name, peer=f"{peer} ({ranks})", **r))
             if pyamg:
                 for peer, builder in [("pyamg SA + CG", pyamg.smoothed_aggregation_solver), ("pyamg RS + CG", pyamg.ruge_stuben_solver)]:
                     rows.append(dict(problem=name, peer=peer, **run_pyamg(a, builder)))

@@ -15,7 +15,7 @@ BENCH_PEERS        := $(BENCH_BUILD)/cg_bench $(BENCH_BUILD)/stream_bench \
                       $(BENCH_BUILD)/cholmod_bench $(BENCH_BUILD)/eigen_bench
 BENCH_COMMON       := Benchmarks/c/bench_common.h
 
-.PHONY: bench bench-quick bench-amg bench-amg-full bench-deps bench-build bench-swift bench-peers bench-clean
+.PHONY: bench bench-quick bench-amg bench-amg-full bench-amg-deps bench-deps bench-build bench-swift bench-peers bench-clean
 
 ## Eigen (Debian) and SciPy + matplotlib (pip), each installed only when missing.
 bench-deps: deps
@@ -62,12 +62,22 @@ bench-quick: bench-build
 
 ## Multigrid against pyamg (SA, RS), IC(0), CHOLMOD and auto on the same matrices, same run:
 ## results/amg.csv, amg.md, amg.svg. bench-amg: 256² / 32³ (a minute); bench-amg-full: 1024² / 100³.
-bench-amg: build bench-deps
+## PETSc's peers (hypre BoomerAMG, GAMG, block-Jacobi ICC on 1 and 2 ranks) run under Debian's python3.
+BENCH_AMG_DEB_PACKAGES := python3-petsc4py-real openmpi-bin
+
+bench-amg-deps: bench-deps
 	@python3 -c "import pyamg" 2>/dev/null || python3 -m pip install --quiet pyamg
+	@missing=""; \
+	for p in $(BENCH_AMG_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+	fi
+
+bench-amg: build bench-amg-deps
 	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode quick --out results
 
-bench-amg-full: build bench-deps
-	@python3 -c "import pyamg" 2>/dev/null || python3 -m pip install --quiet pyamg
+bench-amg-full: build bench-amg-deps
 	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode full --out results
 
 ## Removes the peers' build directory (results/ goes with `make clean`).
