@@ -38,11 +38,16 @@ public struct MultigridHierarchySummary: Sendable, Equatable, CustomStringConver
     return Double(levels.reduce(0) { $0 + $1.rows }) / Double(first.rows)
   }
 
-  /// A few lines: one per level, then the complexities.
+  /// A few lines: one per level (right-aligned columns), then the complexities.
   public var description: String {
-    var lines = ["level  rows  nonzeros"]
+    let rowsWidth = max(4, levels.map { String($0.rows).count }.max() ?? 0)
+    let nonzerosWidth = max(8, levels.map { String($0.nonzeros).count }.max() ?? 0)
+    func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+    var lines = ["level  \(pad("rows", rowsWidth))  \(pad("nonzeros", nonzerosWidth))"]
     for (l, level) in levels.enumerated() {
-      lines.append("\(l)  \(level.rows)  \(level.nonzeros)\(l == levels.count - 1 ? "  (\(coarseSolver))" : "")")
+      lines.append(
+        "\(pad(String(l), 5))  \(pad(String(level.rows), rowsWidth))  \(pad(String(level.nonzeros), nonzerosWidth))"
+          + (l == levels.count - 1 ? "  (\(coarseSolver))" : ""))
     }
     lines.append(
       "operator complexity \(Self.format(operatorComplexity)), grid complexity \(Self.format(gridComplexity))")

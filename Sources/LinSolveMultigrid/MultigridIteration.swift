@@ -1,7 +1,7 @@
 import LinSolveCore
 
 /// Algebraic multigrid as a solver: the stationary iteration `x ← x + M⁻¹(b − A x)` with `M⁻¹`
-/// one V-cycle of a set-up ``SmoothedAggregationAMG`` — hypre's BoomerAMG or pyamg's
+/// one cycle of a set-up ``AlgebraicMultigrid`` — hypre's BoomerAMG or pyamg's
 /// `ml.solve(accel=None)` used without a Krylov method (`solve --method amg`). Each iteration costs
 /// one cycle and one product with `A`; the residual it tracks is the true one. For symmetric
 /// positive definite systems CG accelerated by the same cycle (`--method pcg --preconditioner
@@ -12,9 +12,9 @@ public struct MultigridIteration: IterativeSolver {
   public var stopping: StoppingCriterion
   public var recordHistory: Bool
   /// The cycle, already set up for the matrix.
-  public let multigrid: SmoothedAggregationAMG
+  public let multigrid: AlgebraicMultigrid
 
-  public init(multigrid: SmoothedAggregationAMG, stopping: StoppingCriterion = StoppingCriterion(), recordHistory: Bool = false) {
+  public init(multigrid: AlgebraicMultigrid, stopping: StoppingCriterion = StoppingCriterion(), recordHistory: Bool = false) {
     self.multigrid = multigrid
     self.stopping = stopping
     self.recordHistory = recordHistory

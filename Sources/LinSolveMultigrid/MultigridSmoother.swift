@@ -5,7 +5,9 @@ import LinSolveCore
 /// - ``gaussSeidel``: symmetric Gauss–Seidel as a pair — forward sweeps before the coarse
 ///   correction, backward sweeps after it — so that with as many pre- as post-sweeps the
 ///   V-cycle is a symmetric positive definite operator, a valid preconditioner for CG (pyamg's
-///   `gauss_seidel` with `sweep='symmetric'` split the same way in its V-cycle).
+///   `gauss_seidel` with `sweep='symmetric'` split the same way in its V-cycle). On a level long
+///   enough to be split across threads it is hybrid Gauss–Seidel (``HybridPartition``, hypre's
+///   default relaxation): Gauss–Seidel in each thread's block of rows, Jacobi between blocks.
 /// - ``jacobi``: damped Jacobi `x ← x + ω D⁻¹(b − A x)` with `ω = (4/3)/ρ(D⁻¹A)` (≈ 2/3 on a
 ///   Laplacian), the weight of the prolongation smoothing; symmetric on its own.
 public enum MultigridSmoother: String, Sendable, CaseIterable, Codable {
@@ -40,30 +42,90 @@ extension MultigridLevel {
     }
   }
 
-  /// One Gauss–Seidel sweep in place: `x_i ← x_i + (b_i − Σ_j a_ij x_j)/a_ii`, rows ascending
-  /// (`forward`) or descending.
+  /// One hybrid Gauss–Seidel sweep in place (``HybridPartition``): within each block of rows,
+  /// `x_i ← x_i + (b_i − Σ_j a_ij x_j)/a_ii` with rows ascending (`forward`) or descending;
+  /// couplings to other blocks use the iterate from before the sweep. With one block this is
+  /// plain Gauss–Seidel. The backward sweep is the adjoint of the forward one, so the pair stays
+  /// a symmetric smoother for any block count.
   private func gaussSeidelSweep(b: UnsafeBufferPointer<Double>, x: UnsafeMutableBufferPointer<Double>, forward: Bool) {
     let n = a.rows
     guard n > 0, let xp = x.baseAddress, let bp = b.baseAddress, let dp = inverseDiagonal.baseAddress else { return }
+    let part = partition
+    let off = offBlock.baseAddress!
     a.rowPointers.withUnsafeBufferPointer { rp in
       a.columnIndices.withUnsafeBufferPointer { cp in
         a.values.withUnsafeBufferPointer { vp in
           let rp = rp.baseAddress!
           guard let cp = cp.baseAddress, let vp = vp.baseAddress else { return }
-          if forward {
-            var i = 0
-            while i < n {
-              xp[i] += (bp[i] - SparseMatrix.rowDot(i, rp, cp, vp, xp)) * dp[i]
-              i += 1
-            }
-          } else {
-            var i = n - 1
-            while i >= 0 {
-              xp[i] += (bp[i] - SparseMatrix.rowDot(i, rp, cp, vp, xp)) * dp[i]
-              i -= 1
+          guard part.blocks > 1 else {
+            Self.relax(0..<n, forward: forward, rp, cp, vp, bp, dp, xp, boundary: .init(start: nil, count: 0), off: off,
+              inner: (.init(start: nil, count: 0), .init(start: nil, count: 0)))
+            return
+          }
+          let shared = UncheckedSendable((rp, cp, vp, bp, dp, xp, off))
+          part.boundaryRows.withUnsafeBufferPointer { rows in
+            part.innerStart.withUnsafeBufferPointer { starts in
+              part.innerEnd.withUnsafeBufferPointer { ends in
+                // Phase 1: the off-block sums, from the iterate before the sweep.
+                Parallel.run(part.blocks) { c in
+                  let (rp, cp, vp, _, _, xp, off) = shared.value
+                  for k in part.firstBoundary[c]..<part.firstBoundary[c + 1] {
+                    let i = rows[k]
+                    var s = 0.0
+                    for q in rp[i]..<starts[k] { s += vp[q] * xp[Int(cp[q])] }
+                    for q in ends[k]..<rp[i + 1] { s += vp[q] * xp[Int(cp[q])] }
+                    off[k] = s
+                  }
+                }
+                // Phase 2: Gauss–Seidel inside each block.
+                Parallel.run(part.blocks) { c in
+                  let (rp, cp, vp, bp, dp, xp, off) = shared.value
+                  let range = part.firstBoundary[c]..<part.firstBoundary[c + 1]
+                  Self.relax(
+                    Parallel.chunk(c, of: part.blocks, count: n), forward: forward, rp, cp, vp, bp, dp, xp,
+                    boundary: UnsafeBufferPointer(rebasing: rows[range]), off: off + range.lowerBound,
+                    inner: (UnsafeBufferPointer(rebasing: starts[range]), UnsafeBufferPointer(rebasing: ends[range])))
+                }
+              }
             }
           }
         }
+      }
+    }
+  }
+
+  /// Gauss–Seidel over `rows`; the rows in `boundary` (ascending, all inside `rows`) use only
+  /// their in-block entries `inner.0[k] ..< inner.1[k]` plus the fixed off-block sum `off[k]`.
+  @inline(__always)
+  private static func relax(
+    _ rows: Range<Int>, forward: Bool, _ rp: UnsafePointer<Int>, _ cp: UnsafePointer<Int32>, _ vp: UnsafePointer<Double>,
+    _ bp: UnsafePointer<Double>, _ dp: UnsafePointer<Double>, _ xp: UnsafeMutablePointer<Double>,
+    boundary: UnsafeBufferPointer<Int>, off: UnsafeMutablePointer<Double>,
+    inner: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>)
+  ) {
+    @inline(__always) func update(_ i: Int, _ k: inout Int, _ step: Int) {
+      if k >= 0 && k < boundary.count && boundary[k] == i {
+        var s = off[k]
+        for q in inner.0[k]..<inner.1[k] { s += vp[q] * xp[Int(cp[q])] }
+        xp[i] += (bp[i] - s) * dp[i]
+        k += step
+      } else {
+        xp[i] += (bp[i] - SparseMatrix.rowDot(i, rp, cp, vp, xp)) * dp[i]
+      }
+    }
+    if forward {
+      var k = 0
+      var i = rows.lowerBound
+      while i < rows.upperBound {
+        update(i, &k, 1)
+        i += 1
+      }
+    } else {
+      var k = boundary.count - 1
+      var i = rows.upperBound - 1
+      while i >= rows.lowerBound {
+        update(i, &k, -1)
+        i -= 1
       }
     }
   }
@@ -72,7 +134,11 @@ extension MultigridLevel {
   private func jacobiStep(b: UnsafeBufferPointer<Double>, x: UnsafeMutableBufferPointer<Double>) {
     computeResidual(b: b, x: UnsafeBufferPointer(x))
     let w = jacobiWeight
-    for i in 0..<a.rows { x[i] += w * inverseDiagonal[i] * residual[i] }
+    let shared = UncheckedSendable((x.baseAddress!, UnsafePointer(inverseDiagonal.baseAddress!), UnsafePointer(residual.baseAddress!)))
+    Parallel.forEachChunk(a.rows) { range in
+      let (xp, dp, rp) = shared.value
+      for i in range { xp[i] += w * dp[i] * rp[i] }
+    }
   }
 
   /// `residual = b − A·x`.

@@ -30,13 +30,13 @@ public struct SolverConfiguration: Sendable, Equatable {
   public var nystromRank: Int?
   public var nystromShift: Double?
   /// The AMG's options (`--amg-theta`, `--amg-smoother`) for `amg-sa` and `--method amg`.
-  public var multigrid: SmoothedAggregationAMG.Options
+  public var multigrid: MultigridOptions
 
   public init(
     method: SolverMethod, preconditioner: PreconditionerKind = .none, stopping: StoppingCriterion = StoppingCriterion(),
     omega: Double = 1, restart: Int = 30, recordHistory: Bool = false, fallBack: Bool = false,
     sketch: SketchingOperator.Distribution = .sparseSign(), sketchFactor: Double? = nil, seed: UInt64 = 0,
-    nystromRank: Int? = nil, nystromShift: Double? = nil, multigrid: SmoothedAggregationAMG.Options = .init()
+    nystromRank: Int? = nil, nystromShift: Double? = nil, multigrid: MultigridOptions = .init()
   ) {
     self.method = method
     self.preconditioner = preconditioner

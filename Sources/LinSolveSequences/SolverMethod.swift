@@ -29,4 +29,7 @@ public enum PreconditionerKind: String, Sendable, CaseIterable, Codable {
   /// Smoothed-aggregation algebraic multigrid, one V-cycle per application
   /// (``SmoothedAggregationAMG``).
   case amgSA = "amg-sa"
+
+  /// Whether this is an algebraic multigrid (its options are ``SolverConfiguration/multigrid``).
+  public var isMultigrid: Bool { self == .amgSA }
 }

@@ -36,3 +36,4 @@ extension PreconditionerKind: ExpressibleByArgument {}
 
 /// `--amg-smoother`.
 extension MultigridSmoother: ExpressibleByArgument {}
+extension MultigridCycle: ExpressibleByArgument {}

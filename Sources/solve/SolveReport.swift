@@ -9,6 +9,8 @@ struct SolveReport: Codable {
   var chosenBecause: String?
   var preconditioner: String?
   var omega: Double?
+  /// The AMG options (`--amg-theta`, `--amg-smoother`, `--amg-cycle`) when an AMG preconditioner runs.
+  var multigrid: String?
   var restart: Int?
   var rtol: Double?
   var maxIterations: Int?
@@ -67,6 +69,7 @@ struct SolveReport: Codable {
                  "  method          \(method)" + (chosenBecause.map { " (auto: \($0))" } ?? "")]
     if let preconditioner { lines.append("  preconditioner  \(preconditioner)") }
     if let omega { lines.append("  omega           \(omega)") }
+    if let multigrid { lines.append("  multigrid       \(multigrid)") }
     if let restart { lines.append("  restart         \(restart)") }
     if let rtol { lines.append("  rtol            \(rtol)") }
     if let maxIterations { lines.append("  max iterations  \(maxIterations)") }

@@ -45,11 +45,14 @@ struct SolveSystem: ParsableCommand {
   @Option(help: MemoryLimit.help)
   var memoryLimit: String?
 
-  @Option(help: "AMG strength threshold θ ≥ 0 (j is a strong neighbour of i when |a_ij| ≥ θ·√(a_ii a_jj)); 0 (pyamg's default) keeps every connection, 0.25 suits anisotropic problems.")
-  var amgTheta: Double = 0
+  @Option(help: "AMG strength threshold θ in [0, 1] (j is a strong neighbour of i when |a_ij| ≥ θ·√(a_ii a_jj)). Default: 0 for amg-sa (pyamg's; keeps every connection), 0.25 for amg (hypre's); 0.25 suits anisotropic problems.")
+  var amgTheta: Double?
 
   @Option(help: "AMG smoother: gauss-seidel (symmetric: forward before, backward after) or jacobi.")
   var amgSmoother: MultigridSmoother = .gaussSeidel
+
+  @Option(help: "AMG cycle: v (visit the next coarser level once) or w (twice: more coarse work, fewer cycles on hard problems).")
+  var amgCycle: MultigridCycle = .v
 
   @Option(help: "GMRES restart length m.")
   var restart: Int = 30
@@ -83,7 +86,7 @@ struct SolveSystem: ParsableCommand {
     if let timeLimit, !(timeLimit > 0) { throw ValidationError("--time-limit \(timeLimit) is not positive") }
     guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
     guard restart >= 1 else { throw ValidationError("--restart must be ≥ 1") }
-    guard amgTheta.isFinite && amgTheta >= 0 && amgTheta <= 1 else { throw ValidationError("--amg-theta \(amgTheta) is not in [0, 1]") }
+    if let amgTheta, !(amgTheta.isFinite && amgTheta >= 0 && amgTheta <= 1) { throw ValidationError("--amg-theta \(amgTheta) is not in [0, 1]") }
     if let memoryLimit { _ = try MemoryLimit.parse(memoryLimit) }
     if let preconditioner, preconditioner != .none, !method.acceptsPreconditioner && method != .auto {
       throw ValidationError("--preconditioner does not apply to --method \(method.rawValue)")
@@ -124,6 +127,7 @@ struct SolveSystem: ParsableCommand {
       report.maxIterations = maxIterations
       if [.sor, .ssor].contains(method) || preconditioner == .ssor { report.omega = omega }
       if method == .gmres { report.restart = restart }
+      if preconditioner.isMultigrid { report.multigrid = multigridOptions.description }
     }
     if view { standardError(report.view()) }
 
@@ -142,7 +146,7 @@ struct SolveSystem: ParsableCommand {
       if method.acceptsPreconditioner { report.preconditioner = solver.preconditionerName }
       if solver.method != method.solverMethod { report.method = solver.method.rawValue }
       report.notes += solver.notes
-      if view, let hierarchy = solver.multigridSummary { standardError("  AMG hierarchy:\n" + hierarchy.description) }
+      if view, let hierarchy = solver.multigridSummary { standardError("  AMG hierarchy:\n" + hierarchy.description.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")) }
       let progress = ProgressReporter(monitor: monitor && !json)
       outcome = try solver.solve(a, b, x0: start) { k, r in progress.callback(iteration: k, residual: r) }
       progress.finish()
@@ -253,7 +257,12 @@ struct SolveSystem: ParsableCommand {
       restart: restart, recordHistory: history != nil, fallBack: self.method == .auto,
       sketch: sketchOptions.distribution, sketchFactor: sketchOptions.sketchFactor, seed: sketchOptions.seed,
       nystromRank: sketchOptions.rank, nystromShift: sketchOptions.shift,
-      multigrid: SmoothedAggregationAMG.Options(theta: amgTheta, smoother: amgSmoother))
+      multigrid: multigridOptions)
+  }
+
+  /// `--amg-theta`, `--amg-smoother`, `--amg-cycle`.
+  private var multigridOptions: MultigridOptions {
+    MultigridOptions(theta: amgTheta, smoother: amgSmoother, cycle: amgCycle)
   }
 
 }

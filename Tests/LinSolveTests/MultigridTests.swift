@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import LinSolve
 @testable import LinSolveMultigrid
 
@@ -258,6 +259,31 @@ struct MultigridTests {
     }
     // The first ratio is 1 (x = 0); the rest are the cycle's contraction.
     for factor in factors.dropFirst() { #expect(factor <= 0.5, "\(factors)") }
+  }
+
+  @Test("A W-cycle contracts at least as fast as a V-cycle, and PCG + AMG-SA with it needs no more iterations")
+  func wCycle() throws {
+    let a = try anisotropic2D(64, epsilon: 0.05)
+    func factor(_ cycle: MultigridCycle) throws -> Double {
+      let amg = try SmoothedAggregationAMG(a, options: .init(maxCoarse: 20, cycle: cycle))
+      var rng = TestRandom(seed: 9)
+      let b = rng.vector(a.rows)
+      var x = [Double](repeating: 0, count: a.rows)
+      var r = b
+      for _ in 0..<8 {
+        let correction = amg.applied(to: r)
+        for i in x.indices { x[i] += correction[i] }
+        r = b
+        a.multiply(x, into: &r, alpha: -1, beta: 1)
+      }
+      return pow(Vector.norm(r) / Vector.norm(b), 1.0 / 8)
+    }
+    let v = try factor(.v), w = try factor(.w)
+    #expect(w < 1 && w <= v * 1.001, "W \(w), V \(v)")
+    let (kV, _) = try pcgWithAMG(a, options: .init(maxCoarse: 20))
+    let (kW, summary) = try pcgWithAMG(a, options: .init(maxCoarse: 20, cycle: .w))
+    #expect(summary.levels.count >= 3)
+    #expect(kW <= kV, "W \(kW), V \(kV)")
   }
 
   @Test("A matrix small enough is solved directly on one level")

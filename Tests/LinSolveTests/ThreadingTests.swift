@@ -126,3 +126,32 @@ extension ThreadingTests {
     #expect(sums.count == 800 && sums.allSatisfy { $0 == expected })
   }
 }
+
+// MARK: - Hybrid Gauss–Seidel in the multigrid cycle
+
+extension ThreadingTests {
+  @Test("AMG-SA on 2 threads: hybrid Gauss–Seidel keeps the V-cycle symmetric and deterministic, and PCG converges as on 1")
+  func hybridGaussSeidel() throws {
+    let saved = Parallel.threads
+    defer { Parallel.threads = saved }
+    let a = Poisson.matrix2D(200)  // n = 40,000: two blocks on the finest level
+    var rng = TestRandom(seed: 21)
+    let x = rng.vector(a.rows), y = rng.vector(a.rows)
+    Parallel.threads = 2
+    let amg = try SmoothedAggregationAMG(a)
+    let mx = amg.applied(to: x), my = amg.applied(to: y)
+    #expect(amg.applied(to: x) == mx)  // same blocks, same order: bit-identical
+    let left = Vector.dot(y, mx), right = Vector.dot(x, my)
+    #expect(abs(left - right) <= 1e-10 * abs(left))  // the backward sweep is the forward one's adjoint
+    #expect(Vector.dot(x, mx) > 0)
+    let cg = ConjugateGradient(stopping: StoppingCriterion(rtol: 1e-8), preconditioner: amg)
+    let two = try cg.solve(a, x)
+    Parallel.threads = 1
+    let serial = try SmoothedAggregationAMG(a)
+    #expect(serial.applied(to: x) != mx)  // one block: plain Gauss–Seidel, a different smoother
+    let one = try ConjugateGradient(stopping: StoppingCriterion(rtol: 1e-8), preconditioner: serial).solve(a, x)
+    #expect(two.converged && one.converged)
+    #expect(a.residualNorm(x: two.x, b: x) <= 1e-8 * Vector.norm(x) * 1.01)
+    #expect(abs(two.iterations - one.iterations) <= 2, "2 threads \(two.iterations), 1 thread \(one.iterations)")
+  }
+}

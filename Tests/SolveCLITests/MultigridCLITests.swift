@@ -40,7 +40,7 @@ struct MultigridSequenceCLITests {
 
 @Suite("solve --method amg and the AMG options")
 struct MultigridOptionsCLITests {
-  @Test("--method amg converges; --view prints the hierarchy; a bad --amg-theta exits 2")
+  @Test("--method amg converges; --view prints the hierarchy; --amg-cycle w; a bad --amg-theta or --amg-cycle exits 2")
   func options() throws {
     let matrix = CLI.data("poisson2d_32.mtx")
     let amg = try CLI.run([matrix, "--method", "amg", "--json"])
@@ -50,6 +50,15 @@ struct MultigridOptionsCLITests {
     let view = try CLI.run([matrix, "--method", "pcg", "--preconditioner", "amg-sa", "--amg-theta", "0.1", "--amg-smoother", "jacobi", "--view"])
     #expect(view.status == 0, "\(view.stderr)")
     #expect(view.stderr.contains("AMG hierarchy") && view.stderr.contains("operator complexity"), "\(view.stderr)")
+    #expect(view.stderr.contains("θ 0.1, jacobi 1/1, V-cycle"), "\(view.stderr)")
+    let w = try CLI.run([matrix, "--method", "pcg", "--preconditioner", "amg-sa", "--amg-cycle", "w", "--view", "--json"])
+    #expect(w.status == 0, "\(w.stderr)")
+    #expect(w.stderr.contains("W-cycle"), "\(w.stderr)")
+    let wJSON = try w.json()
+    #expect(wJSON["converged"] as? Bool == true)
+    #expect(try #require(wJSON["iterations"] as? Int) <= iterations)
+    let badCycle = try CLI.run([matrix, "--method", "amg", "--amg-cycle", "f"])
+    #expect(badCycle.status == 2 && badCycle.stderr.contains("--amg-cycle"), "\(badCycle.stderr)")
     let bad = try CLI.run([matrix, "--method", "amg", "--amg-theta", "2"])
     #expect(bad.status == 2)
     #expect(bad.stderr.contains("--amg-theta"), "\(bad.stderr)")
