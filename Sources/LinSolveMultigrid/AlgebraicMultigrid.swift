@@ -43,8 +43,8 @@ public class AlgebraicMultigrid: Preconditioner {
   public func setUp(for a: SparseMatrix) throws {
     hierarchy = nil
     summary = nil
-    try check(a)
-    let built = try MultigridHierarchy(a, coarsening: makeCoarsening(), options: options)
+    let symmetric = try check(a)
+    let built = try MultigridHierarchy(a, symmetric: symmetric, coarsening: makeCoarsening(), options: options)
     hierarchy = built
     summary = built.summary
     builds += 1
@@ -61,10 +61,10 @@ public class AlgebraicMultigrid: Preconditioner {
   /// - Throws: as ``setUp(for:)``.
   public func refresh(for a: SparseMatrix) throws {
     guard let old = hierarchy, old.hasPattern(of: a) else { return try setUp(for: a) }
-    try check(a)
+    let symmetric = try check(a)
     hierarchy = nil
     summary = nil
-    let refreshed = try MultigridHierarchy(refreshing: old, with: a, options: options)
+    let refreshed = try MultigridHierarchy(refreshing: old, with: a, symmetric: symmetric, options: options)
     hierarchy = refreshed
     summary = refreshed.summary
     refreshes += 1
@@ -77,8 +77,8 @@ public class AlgebraicMultigrid: Preconditioner {
     hierarchy.apply(r, into: z)
   }
 
-  /// The checks of ``setUp(for:)``.
-  func check(_ a: SparseMatrix) throws {
+  /// The checks of ``setUp(for:)``; returns whether `a` is symmetric (to rounding).
+  func check(_ a: SparseMatrix) throws -> Bool {
     guard a.rows == a.columns else { throw LinSolveError.notSquare(rows: a.rows, columns: a.columns) }
     guard a.allFinite else { throw LinSolveError.nonFinite(what: "the matrix") }
     let d = a.diagonal()
@@ -89,9 +89,11 @@ public class AlgebraicMultigrid: Preconditioner {
           name: "matrix", reason: "diagonal entry in row \(i + 1) is negative (\(d[i])); \(name) needs a positive diagonal")
       }
     }
-    guard !needsSymmetry || a.isSymmetric(tolerance: 1e-12) else {
+    let symmetric = a.isSymmetric(tolerance: 1e-12)
+    guard symmetric || !needsSymmetry else {
       throw LinSolveError.invalidParameter(
         name: "matrix", reason: "\(name) needs a symmetric matrix (the cycle is built for symmetric positive definite A)")
     }
+    return symmetric
   }
 }

@@ -4,11 +4,15 @@ import LinSolveCore
 /// restriction `R = Pᵀ` the coarse correction is the A-orthogonal projection onto the range
 /// of `P`; Vaněk, Mandel, Brezina 1996, §2).
 public enum GalerkinProduct {
-  /// `Pᵀ·(A·P)` by two sparse products, given `R = Pᵀ`. The result is made exactly symmetric
-  /// (`(A_c + A_cᵀ)/2`, a rounding-level change when `A` is symmetric) so the V-cycle stays a
-  /// symmetric operator and the coarsest Cholesky factorization sees a symmetric matrix.
-  public static func coarseOperator(_ a: SparseMatrix, prolongator p: SparseMatrix, restriction r: SparseMatrix) -> SparseMatrix {
+  /// `Pᵀ·(A·P)` by two sparse products, given `R = Pᵀ`. For a `symmetric` `A` the result is
+  /// made exactly symmetric (`(A_c + A_cᵀ)/2`, a rounding-level change) so the V-cycle stays a
+  /// symmetric operator and the coarsest Cholesky factorization sees a symmetric matrix; a
+  /// nonsymmetric `A` gives its nonsymmetric `PᵀAP` as computed.
+  public static func coarseOperator(
+    _ a: SparseMatrix, prolongator p: SparseMatrix, restriction r: SparseMatrix, symmetric: Bool
+  ) -> SparseMatrix {
     let ac = r.multiplied(by: a.multiplied(by: p))
+    guard symmetric else { return ac }
     let act = ac.transposed()
     guard act.rowPointers == ac.rowPointers, act.columnIndices == ac.columnIndices else { return ac }
     var values = ac.values

@@ -15,8 +15,9 @@ final class MultigridHierarchy {
   let postSweeps: Int
   let cycle: MultigridCycle
 
-  /// Builds the hierarchy for `a`, which the caller has checked (square, finite, positive diagonal).
-  convenience init(_ a: SparseMatrix, coarsening: some Coarsening, options o: MultigridOptions) throws {
+  /// Builds the hierarchy for `a`, which the caller has checked (square, finite, positive
+  /// diagonal, and whether it is `symmetric`).
+  convenience init(_ a: SparseMatrix, symmetric: Bool, coarsening: some Coarsening, options o: MultigridOptions) throws {
     var coarsening = coarsening
     var levels: [MultigridLevel] = []
     var current = a
@@ -32,7 +33,7 @@ final class MultigridHierarchy {
         p.columns > 0, p.columns < current.rows
       else { break }
       let r = p.transposed()
-      let coarse = GalerkinProduct.coarseOperator(current, prolongator: p, restriction: r)
+      let coarse = GalerkinProduct.coarseOperator(current, prolongator: p, restriction: r, symmetric: symmetric)
       let weight = o.smoother == .jacobi ? (4.0 / 3.0) / spectralRadius() : 1
       levels.append(MultigridLevel(a: current, diagonal: diagonal, jacobiWeight: weight, prolongator: p, restriction: r))
       current = coarse
@@ -44,14 +45,14 @@ final class MultigridHierarchy {
   /// The hierarchy of `old` for a matrix `a` with the same pattern: the prolongators are kept,
   /// the level operators `PᵀAP`, the smoother weights and the coarsest factorization are
   /// recomputed from `a` (PETSc's `-pc_gamg_reuse_interpolation`).
-  convenience init(refreshing old: MultigridHierarchy, with a: SparseMatrix, options o: MultigridOptions) throws {
+  convenience init(refreshing old: MultigridHierarchy, with a: SparseMatrix, symmetric: Bool, options o: MultigridOptions) throws {
     var levels: [MultigridLevel] = []
     var current = a
     var diagonal = current.diagonal()
     for level in old.levels.dropLast() {
       guard let p = level.prolongator, let r = level.restriction else { break }
       let weight = o.smoother == .jacobi ? (4.0 / 3.0) / SpectralRadiusEstimate.jacobi(current, diagonal: diagonal) : 1
-      let coarse = GalerkinProduct.coarseOperator(current, prolongator: p, restriction: r)
+      let coarse = GalerkinProduct.coarseOperator(current, prolongator: p, restriction: r, symmetric: symmetric)
       levels.append(MultigridLevel(a: current, diagonal: diagonal, jacobiWeight: weight, prolongator: p, restriction: r))
       current = coarse
       diagonal = current.diagonal()

@@ -85,6 +85,24 @@ struct MultigridTests {
     }
   }
 
+  @Test("The Galerkin product of a nonsymmetric matrix is its PᵀAP, not symmetrized")
+  func galerkinNonsymmetric() throws {
+    let a = try randomSparse(rows: 30, columns: 30, density: 0.2, seed: 41)
+    let p = try randomSparse(rows: 30, columns: 8, density: 0.3, seed: 42)
+    let ac = GalerkinProduct.coarseOperator(a, prolongator: p, restriction: p.transposed(), symmetric: false)
+    let pd = p.dense(), ad = a.dense(), acd = ac.dense()
+    var asymmetry = 0.0
+    for i in 0..<8 {
+      for j in 0..<8 {
+        var s = 0.0
+        for k in 0..<30 { for l in 0..<30 { s += pd[k][i] * ad[k][l] * pd[l][j] } }
+        #expect(abs(acd[i][j] - s) <= 1e-12 * max(1, abs(s)))
+        asymmetry = max(asymmetry, abs(acd[i][j] - acd[j][i]))
+      }
+    }
+    #expect(asymmetry > 1e-3)
+  }
+
   @Test("SpGEMM with the identity returns the matrix")
   func spgemmIdentity() throws {
     let a = try randomSparse(rows: 25, columns: 25, density: 0.3, seed: 3)
@@ -164,7 +182,7 @@ struct MultigridTests {
     let t = TentativeProlongator(aggregation: aggregation, candidate: [Double](repeating: 1, count: a.rows))
     let d = a.diagonal()
     let p = SmoothedProlongator.smooth(t.matrix, with: a, diagonal: d, omega: SmoothedProlongator.omega(a, diagonal: d))
-    let ac = GalerkinProduct.coarseOperator(a, prolongator: p, restriction: p.transposed())
+    let ac = GalerkinProduct.coarseOperator(a, prolongator: p, restriction: p.transposed(), symmetric: true)
     #expect(ac.rows == aggregation.count && ac.isSymmetric())
     #expect(ac.diagonal().allSatisfy { $0 > 0 })
     // Against the dense PᵀAP.

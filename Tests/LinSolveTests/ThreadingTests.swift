@@ -155,3 +155,31 @@ extension ThreadingTests {
     #expect(abs(two.iterations - one.iterations) <= 2, "2 threads \(two.iterations), 1 thread \(one.iterations)")
   }
 }
+
+extension ThreadingTests {
+  @Test("SpGEMM on 1, 2 and 3 threads gives bit-identical products, equal to the serial row-by-row sum")
+  func threadedSpGEMM() throws {
+    let saved = Parallel.threads
+    defer { Parallel.threads = saved }
+    let a = Poisson.matrix2D(150)  // 112,000 nonzeros: split across threads
+    var rng = TestRandom(seed: 3)
+    var entries: [(row: Int, column: Int, value: Double)] = []
+    for i in 0..<a.rows { entries.append((i, i / 7, rng.next())) }
+    for _ in 0..<5_000 { entries.append((Int((rng.next() + 1) * 0.5 * Double(a.rows - 1)), Int((rng.next() + 1) * 0.5 * 3_000), rng.next())) }
+    let p = try SparseMatrix(rows: a.rows, columns: a.rows / 7 + 1, entries: entries.map { ($0.row, min($0.column, a.rows / 7), $0.value) })
+    Parallel.threads = 1
+    let one = a.multiplied(by: p)
+    Parallel.threads = 2
+    let two = a.multiplied(by: p)
+    Parallel.threads = 3
+    #expect(a.multiplied(by: p) == one)
+    #expect(two == one)
+    // Spot-check rows against y = A·(P·e_j) for a few columns j.
+    for j in [0, 100, 2_000] {
+      var e = [Double](repeating: 0, count: p.columns)
+      e[j] = 1
+      let expected = a.applied(to: p.applied(to: e)), got = one.applied(to: e)
+      for i in 0..<a.rows { #expect(abs(got[i] - expected[i]) <= 1e-12 * max(1, abs(expected[i]))) }
+    }
+  }
+}
