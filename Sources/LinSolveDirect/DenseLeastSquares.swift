@@ -34,7 +34,15 @@ public enum DenseLeastSquares {
     return try factorAndSolve(&values, rows: a.rows, columns: a.columns, b)
   }
 
-  /// `dgels` on the column-major `values` (overwritten by the factorization).
+  /// Below this reciprocal condition number of `R` (≈ 1/κ(A)), `A` counts as numerically rank
+  /// deficient: the QR solution would be dominated by rounding (`n·ε`, the tolerance MATLAB's
+  /// `rank` and NumPy's `matrix_rank` use on singular values).
+  static func rankTolerance(columns: Int) -> Double { Double(max(columns, 1)) * Double.ulpOfOne }
+
+  /// `dgels` on the column-major `values` (overwritten by the factorization), then the check
+  /// that `R` is numerically nonsingular (`dtrcon`): `dgels` itself only stops at an exact zero
+  /// on `R`'s diagonal, and a nearly rank-deficient `A` would otherwise return a huge,
+  /// meaningless `x` as if it were the answer.
   private static func factorAndSolve(_ values: inout [Double], rows: Int, columns: Int, _ b: [Double]) throws -> [Double] {
     var rhs = b
     let info = LAPACK.leastSquares(rows: rows, columns: columns, &values, &rhs)
@@ -42,6 +50,11 @@ public enum DenseLeastSquares {
       throw LinSolveError.factorizationFailed(reason: "A is rank deficient (R(\(info),\(info)) = 0)")
     }
     guard info == 0 else { throw LinSolveError.factorizationFailed(reason: "dgels argument \(-info) is invalid") }
+    let rcond = LAPACK.upperTriangularReciprocalCondition(order: columns, values, ld: rows)
+    guard rcond >= rankTolerance(columns: columns) else {
+      throw LinSolveError.factorizationFailed(
+        reason: "A is numerically rank deficient (1/cond(R) ≈ \(rcond) < \(rankTolerance(columns: columns))); use lsqr or lsmr for a minimum-norm-like solution")
+    }
     return Array(rhs[0..<columns])
   }
 

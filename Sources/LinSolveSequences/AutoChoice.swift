@@ -3,7 +3,11 @@ import LinSolveCore
 /// What `auto` picks for a matrix, and why (PETSc's `-ksp_view` spirit): the method and
 /// preconditioner by the matrix's shape, size and symmetry.
 ///
-/// - tall (m > n): least squares — sketch-preconditioned LSQR when m ≥ 4n and n ≥ 50, else LSQR;
+/// - tall (m > n): least squares — dense Householder QR (LAPACK `dgels`) while it is cheap
+///   (2mn² ≤ ``denseLeastSquaresFlops``) or the matrix is not tall enough to sketch (m < 4n) and
+///   small enough to hold densely (m·n ≤ ``denseLeastSquaresEntries``); else
+///   sketch-preconditioned LSQR when m ≥ 4n and n ≥ 50, else LSQR (LSQR too when dense QR finds
+///   `A` numerically rank deficient);
 /// - n ≤ ``directLimit``: Cholesky when symmetric with a positive diagonal (LU if it fails), else LU;
 /// - larger, symmetric with a positive diagonal: PCG + smoothed-aggregation AMG — except a
 ///   stencil-like matrix with ≥ ``denseStencilEntries`` entries per row (3-D 7-point and wider)
@@ -14,6 +18,10 @@ import LinSolveCore
 /// 2-D Poisson 1024²: AMG-PCG 1.1–1.4 s (11 its), IC(0)-PCG 9.8 s (573 its), CHOLMOD 4.0 s;
 /// 2-D diffusion with κ = e^{2.5g}, 1024²: AMG 1.3–1.6 s (10 its), IC(0) 26.7 s, CHOLMOD 5.1 s;
 /// 3-D Poisson 64³: AMG 1.2 s (11 its), IC(0) 0.77 s (66 its); 100³: AMG 2.5 s, IC(0) 2.4 s.
+/// Least squares, b random, columns scaled over 10⁴ (κ ≈ 10⁴–10⁵): 1000 × 300: dense QR 0.010 s,
+/// sketch-LSQR 0.012 s, LSQR 0.09 s (20,253 its); 3000 × 1500: QR 0.22 s, sketch-LSQR 0.25 s,
+/// LSQR 2.2 s (76,170 its); 10⁴ × 10³: QR 0.32 s, sketch-LSQR 0.18 s; 10⁵ × 500: QR 1.7 s,
+/// sketch-LSQR 0.08 s.
 public struct AutoChoice: Sendable, Equatable {
   public var method: SolverMethod
   public var preconditioner: PreconditionerKind
@@ -26,13 +34,24 @@ public struct AutoChoice: Sendable, Equatable {
   public static let denseStencilEntries = 6.5
   /// The order from which AMG beats IC(0) on 3-D stencils.
   public static let multigridOrder3D = 1_000_000
+  /// Dense QR's flop count 2mn² up to which it is the least-squares choice (≈ 0.1 s here).
+  public static let denseLeastSquaresFlops = 5e9
+  /// Entries m·n up to which dense QR holds a least-squares matrix too tall for nothing but not
+  /// tall enough to sketch (m < 4n): 200 MB of doubles.
+  public static let denseLeastSquaresEntries = 25_000_000.0
 
   /// The choice for `a`.
   public static func choose(for a: SparseMatrix) -> AutoChoice {
     if a.rows > a.columns {
-      return AutoChoice(
-        method: a.rows >= 4 * a.columns && a.columns >= 50 ? .sketchLSQR : .lsqr, preconditioner: .none,
-        why: "\(a.rows)×\(a.columns) is tall: least squares")
+      let m = Double(a.rows), n = Double(a.columns), shape = "\(a.rows)×\(a.columns) is tall: least squares"
+      let sketchable = a.rows >= 4 * a.columns && a.columns >= 50
+      if 2 * m * n * n <= denseLeastSquaresFlops {
+        return AutoChoice(method: .lapack, preconditioner: .none, why: "\(shape), dense QR costs 2mn² = \(Self.scientific(2 * m * n * n)) ≤ \(Self.scientific(denseLeastSquaresFlops)) flops")
+      }
+      if a.rows < 4 * a.columns && m * n <= denseLeastSquaresEntries {
+        return AutoChoice(method: .lapack, preconditioner: .none, why: "\(shape), m < 4n (too square to sketch) and m·n ≤ \(Self.scientific(denseLeastSquaresEntries)): dense QR")
+      }
+      return AutoChoice(method: sketchable ? .sketchLSQR : .lsqr, preconditioner: .none, why: sketchable ? "\(shape), m ≥ 4n and n ≥ 50: sketch-preconditioned LSQR" : "\(shape), too large for dense QR: LSQR")
     }
     let symmetric = a.isSymmetric(tolerance: 1e-14)
     let positiveDiagonal = a.diagonal().allSatisfy { $0 > 0 }
@@ -59,6 +78,15 @@ public struct AutoChoice: Sendable, Equatable {
   /// The configuration of this choice under `stopping`, with the fallbacks auto allows.
   public func configuration(stopping: StoppingCriterion = StoppingCriterion()) -> SolverConfiguration {
     SolverConfiguration(method: method, preconditioner: preconditioner, stopping: stopping, fallBack: true)
+  }
+
+  /// `5e9`, `2.5e7`: a flop or entry count as the rule prints it.
+  private static func scientific(_ value: Double) -> String {
+    guard value > 0 else { return "0" }
+    var exponent = 0, mantissa = value
+    while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+    while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+    return "\(format(mantissa))e\(exponent)"
   }
 
   private static func format(_ value: Double) -> String {

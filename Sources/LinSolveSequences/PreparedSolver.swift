@@ -118,11 +118,19 @@ public final class PreparedSolver {
         if iterationsAfterBuild == nil { iterationsAfterBuild = result.iterations }
       }
     case .lapack:
-      let x = try DenseLeastSquares.solve(a, b)
-      let r = a.residualNorm(x: x, b: b)
-      result = SolveResult(x: x, reason: r.isFinite ? .converged : .nonFinite, iterations: 0, residualNorm: r,
-                           trueResidualNorm: r, rhsNorm: Vector.norm(b))
-      backwardError = a.leastSquaresBackwardError(x: x, b: b)
+      do {
+        result = try denseLeastSquares(a, b)
+      } catch let error as LinSolveError where configuration.fallBack {
+        // auto chose dense QR; a numerically rank-deficient or too large A goes to LSQR.
+        switch error {
+        case .factorizationFailed, .memoryLimitExceeded: break
+        default: throw error
+        }
+        notes.append("dense QR failed (\(error)); using LSQR")
+        method = .lsqr
+        result = try leastSquares(a, b, x0: x0, monitor: monitor)
+      }
+      backwardError = a.leastSquaresBackwardError(x: result.x, b: b)
     case .lsqr, .lsmr, .sketchLSQR, .iterativeSketch:
       result = try leastSquares(a, b, x0: x0, monitor: monitor)
       if let timings = result.leastSquares?.timings { setup = timings.sketch + timings.factor }
@@ -144,6 +152,14 @@ public final class PreparedSolver {
     let factor = lu ?? LUFactorization()
     lu = factor
     try factor.factorize(a)
+  }
+
+  /// Dense Householder QR (``DenseLeastSquares``) as a result.
+  private func denseLeastSquares(_ a: SparseMatrix, _ b: [Double]) throws -> SolveResult {
+    let x = try DenseLeastSquares.solve(a, b)
+    let r = a.residualNorm(x: x, b: b)
+    return SolveResult(x: x, reason: r.isFinite ? .converged : .nonFinite, iterations: 0, residualNorm: r,
+                       trueResidualNorm: r, rhsNorm: Vector.norm(b))
   }
 
   private func leastSquares(_ a: SparseMatrix, _ b: [Double], x0: [Double]?, monitor: SolveMonitor?) throws

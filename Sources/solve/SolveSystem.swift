@@ -150,6 +150,8 @@ struct SolveSystem: ParsableCommand {
       let progress = ProgressReporter(monitor: monitor && !json)
       outcome = try solver.solve(a, b, x0: start) { k, r in progress.callback(iteration: k, residual: r) }
       progress.finish()
+      if solver.method != method.solverMethod { report.method = solver.method.rawValue }  // a fallback while solving
+      report.notes += solver.notes.filter { !report.notes.contains($0) }
     } catch {
       throw CLIFailure.wrap(error, file: matrix)
     }

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 
 @testable import LinSolve
 
@@ -44,7 +45,7 @@ struct SequenceDriverTests {
     let nonsymmetric = AutoChoice.choose(for: Diffusion.convectionDiffusion2D(80, beta: (x: 20, y: 10)))
     #expect(nonsymmetric.method == .gmres && nonsymmetric.preconditioner == .ilu0, "\(nonsymmetric)")
     let tall = try SparseMatrix(rows: 6, columns: 2, entries: (0..<6).flatMap { [($0, 0, 1.0), ($0, 1, Double($0))] })
-    #expect(AutoChoice.choose(for: tall).method == .lsqr)
+    #expect(AutoChoice.choose(for: tall).method == .lapack)  // tiny: dense QR
     let ls = try solve(tall, [1, 2, 2, 4, 5, 5])
     #expect(ls.outcome.result.converged, "\(ls.outcome.result.reason)")
     #expect(ls.outcome.backwardError.map { $0 <= 1e-8 } == true)
@@ -156,3 +157,73 @@ struct MultigridIterationTests {
   }
 }
 
+
+@Suite("auto for least squares")
+struct AutoLeastSquaresTests {
+  /// An `m × n` sparse matrix: `I` on top of random entries, columns scaled from 1 to 10⁻⁴.
+  static func illConditioned(rows m: Int, columns n: Int, seed: UInt64) throws -> SparseMatrix {
+    var rng = TestRandom(seed: seed)
+    var entries: [(row: Int, column: Int, value: Double)] = []
+    func scale(_ j: Int) -> Double { pow(10, -4 * Double(j) / Double(max(n - 1, 1))) }
+    for j in 0..<n { entries.append((j, j, scale(j))) }
+    for _ in 0..<(3 * m) {
+      let i = Int((rng.next() + 1) * 0.5 * Double(m - 1)), j = Int((rng.next() + 1) * 0.5 * Double(n - 1))
+      entries.append((i, j, rng.next() * scale(j)))
+    }
+    return try SparseMatrix(rows: m, columns: n, entries: entries)
+  }
+
+  @Test("The rule: dense QR while cheap or too square to sketch, sketch-LSQR for tall large, LSQR otherwise")
+  func rule() throws {
+    func shape(_ m: Int, _ n: Int) throws -> AutoChoice {
+      // Only the shape matters to the rule: one entry per column.
+      try AutoChoice.choose(for: SparseMatrix(rows: m, columns: n, entries: (0..<n).map { ($0, $0, 1.0) }))
+    }
+    #expect(try shape(1_000, 300).method == .lapack)
+    #expect(try shape(3_000, 1_500).method == .lapack)  // m < 4n: not sketchable; 4.5e6 entries
+    #expect(try shape(100_000, 500).method == .sketchLSQR)
+    #expect(try shape(20_000, 10_000).method == .lsqr)  // m < 4n and 2e8 entries
+    #expect(try shape(100_000, 20).method == .lapack)
+    #expect(try shape(10_000_000, 40).method == .lsqr)  // 3.2e10 flops, n < 50
+    #expect(try shape(1_000, 300).why.contains("dense QR"))
+  }
+
+  @Test("auto on an ill-conditioned 1000 × 300 system solves by dense QR to the dgels answer, with no iterations")
+  func illConditionedSmall() throws {
+    let a = try Self.illConditioned(rows: 1_000, columns: 300, seed: 8)
+    var rng = TestRandom(seed: 9)
+    let b = rng.vector(a.rows)
+    let solution = try solve(a, b)
+    #expect(solution.method == .lapack)
+    #expect(solution.outcome.result.converged && solution.outcome.result.iterations == 0)
+    let reference = try DenseLeastSquares.solve(a, b)
+    #expect(solution.outcome.result.x == reference)
+    #expect(try #require(solution.outcome.backwardError) <= 1e-12)
+  }
+
+  @Test("Dense QR refuses a numerically rank-deficient matrix; auto then falls back to LSQR with a note")
+  func rankDeficient() throws {
+    // Column 3 = column 0 + column 1 up to 1e-15: numerically rank deficient, but no exact zero in R.
+    var rng = TestRandom(seed: 4)
+    var entries: [(row: Int, column: Int, value: Double)] = []
+    for i in 0..<200 {
+      let u = rng.next(), v = rng.next()
+      entries += [(i, 0, u), (i, 1, v), (i, 2, rng.next()), (i, 3, u + v + 1e-15 * rng.next())]
+    }
+    let a = try SparseMatrix(rows: 200, columns: 4, entries: entries)
+    let b = rng.vector(200)
+    do {
+      _ = try DenseLeastSquares.solve(a, b)
+      Issue.record("a numerically rank-deficient matrix was accepted")
+    } catch let LinSolveError.factorizationFailed(reason) {
+      #expect(reason.contains("numerically rank deficient"), "\(reason)")
+    }
+    let solver = PreparedSolver(AutoChoice.choose(for: a).configuration(stopping: StoppingCriterion(rtol: 1e-8)))
+    try solver.setUp(for: a)
+    let outcome = try solver.solve(a, b)
+    #expect(solver.method == .lsqr)
+    #expect(solver.notes.contains { $0.contains("dense QR failed") })
+    #expect(outcome.result.x.allSatisfy { $0.isFinite })
+    #expect(Vector.norm(outcome.result.x) < 1e3)  // LSQR from 0 stays near the minimum-norm solution
+  }
+}

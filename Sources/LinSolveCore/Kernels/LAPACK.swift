@@ -240,4 +240,18 @@ package enum LAPACK {
     }
     return Int(info)
   }
+
+  /// The reciprocal condition number `1/(‖R‖₁‖R⁻¹‖₁)` (estimated, LAPACK `dtrcon`) of the upper
+  /// triangle `R` of the leading `order × order` block of the column-major `a` (leading
+  /// dimension `ld`), as `dgels` and `dgeqrf` leave it; 0 when `R` is singular.
+  package static func upperTriangularReciprocalCondition(order: Int, _ a: [Double], ld: Int) -> Double {
+    precondition(order <= ld && a.count >= ld * order, "upperTriangularReciprocalCondition: sizes")
+    guard order > 0 else { return 1 }
+    var rcond = 0.0
+    let info = a.withUnsafeBufferPointer { av in
+      LAPACKE_dtrcon(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "1")), Int8(UInt8(ascii: "U")), Int8(UInt8(ascii: "N")),
+                     Int32(order), av.baseAddress, Int32(ld), &rcond)
+    }
+    return info == 0 ? rcond : 0
+  }
 }
