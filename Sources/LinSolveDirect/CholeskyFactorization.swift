@@ -150,6 +150,16 @@ public final class CholeskyFactorization: LinearOperator, Sendable {
   /// amalgamation). 0 before the first analysis.
   public var nonzerosInFactor: Int { state.withLock { $0.nonzerosInFactor } }
 
+  /// CHOLMOD's cheap estimate of `1/κ₁(A)` from the factor's diagonal (`cholmod_rcond`:
+  /// `(min L_jj / max L_jj)²`); a value near `ε` means `A` is numerically singular (a tiny
+  /// pivot let the factorization through). 0 before a factorization.
+  public var reciprocalConditionEstimate: Double {
+    state.withLock { s in
+      guard s.isFactorized, let factor = s.factor else { return 0 }
+      return cholmod_rcond(factor, s.common)
+    }
+  }
+
   /// Whether CHOLMOD chose the supernodal (BLAS-3) factorization rather than the simplicial one.
   public var isSupernodal: Bool {
     state.withLock { s in s.factor.map { $0.pointee.is_super != 0 } ?? false }

@@ -39,7 +39,7 @@ final class MultigridHierarchy {
       current = coarse
       diagonal = current.diagonal()
     }
-    try self.init(levels: levels, coarsest: current, diagonal: diagonal, options: o)
+    try self.init(levels: levels, coarsest: current, diagonal: diagonal, symmetric: symmetric, options: o)
   }
 
   /// The hierarchy of `old` for a matrix `a` with the same pattern: the prolongators are kept,
@@ -57,14 +57,16 @@ final class MultigridHierarchy {
       current = coarse
       diagonal = current.diagonal()
     }
-    try self.init(levels: levels, coarsest: current, diagonal: diagonal, options: o)
+    try self.init(levels: levels, coarsest: current, diagonal: diagonal, symmetric: symmetric, options: o)
   }
 
-  private init(levels: [MultigridLevel], coarsest: SparseMatrix, diagonal: [Double], options o: MultigridOptions) throws {
+  private init(
+    levels: [MultigridLevel], coarsest: SparseMatrix, diagonal: [Double], symmetric: Bool, options o: MultigridOptions
+  ) throws {
     // The coarsest level: only its vectors are used (no smoothing); guard its diagonal.
     let safeDiagonal = diagonal.map { $0 > 0 ? $0 : 1 }
     self.levels = levels + [MultigridLevel(a: coarsest, diagonal: safeDiagonal, jacobiWeight: 1, prolongator: nil, restriction: nil)]
-    coarseSolver = try CoarseSolver(coarsest)
+    coarseSolver = try CoarseSolver(coarsest, symmetric: symmetric)
     smoother = o.smoother
     preSweeps = o.preSweeps
     postSweeps = o.postSweeps

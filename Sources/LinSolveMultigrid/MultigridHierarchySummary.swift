@@ -17,7 +17,7 @@ public struct MultigridHierarchySummary: Sendable, Equatable, CustomStringConver
 
   /// The levels, finest first; the last is solved directly.
   public var levels: [Level]
-  /// The direct solver of the coarsest level: `cholesky` or `lu`.
+  /// The solver of the coarsest level: `cholesky`, `lu` or `pseudo-inverse`.
   public var coarseSolver: String
 
   public init(levels: [Level], coarseSolver: String) {

@@ -9,15 +9,18 @@ import LinSolveCore
 ///   sketch-preconditioned LSQR when m ≥ 4n and n ≥ 50, else LSQR (LSQR too when dense QR finds
 ///   `A` numerically rank deficient);
 /// - n ≤ ``directLimit``: Cholesky when symmetric with a positive diagonal (LU if it fails), else LU;
-/// - larger, symmetric with a positive diagonal: PCG + smoothed-aggregation AMG — except a
-///   stencil-like matrix with ≥ ``denseStencilEntries`` entries per row (3-D 7-point and wider)
-///   below ``multigridOrder3D`` unknowns, where PCG + IC(0) is faster (Jacobi if either fails);
+/// - larger, symmetric with a positive diagonal: PCG + smoothed-aggregation AMG — except a 3-D
+///   problem (``SparseMatrix/graphDimension()`` ≥ ``dimension3D``) below ``multigridOrder3D``
+///   unknowns, where PCG + IC(0) is faster (Jacobi if either fails);
 /// - otherwise GMRES(30) + ILU(0).
 ///
 /// Measured on this project's 2-core machine (`make bench-amg-full`, setup + solve, rtol 1e-8):
 /// 2-D Poisson 1024²: AMG-PCG 1.1–1.4 s (11 its), IC(0)-PCG 9.8 s (573 its), CHOLMOD 4.0 s;
 /// 2-D diffusion with κ = e^{2.5g}, 1024²: AMG 1.3–1.6 s (10 its), IC(0) 26.7 s, CHOLMOD 5.1 s;
-/// 3-D Poisson 64³: AMG 1.2 s (11 its), IC(0) 0.77 s (66 its); 100³: AMG 2.5 s, IC(0) 2.4 s.
+/// 3-D Poisson 40³: AMG 0.082 s (10 its), IC(0) 0.043 s (44 its); 64³: AMG 0.22 s (11 its),
+/// IC(0) 0.23 s (66 its); 100³: AMG 1.09 s (12 its), IC(0) 1.24 s (101 its). A 2-D Delaunay
+/// graph Laplacian (n = 40,000, 7 entries per row, where an entries-per-row rule would call it
+/// 3-D): AMG 0.09 s (19 its), IC(0) 0.23 s (297 its).
 /// Least squares, b random, columns scaled over 10⁴ (κ ≈ 10⁴–10⁵): 1000 × 300: dense QR 0.010 s,
 /// sketch-LSQR 0.012 s, LSQR 0.09 s (20,253 its); 3000 × 1500: QR 0.22 s, sketch-LSQR 0.25 s,
 /// LSQR 2.2 s (76,170 its); 10⁴ × 10³: QR 0.32 s, sketch-LSQR 0.18 s; 10⁵ × 500: QR 1.7 s,
@@ -30,10 +33,11 @@ public struct AutoChoice: Sendable, Equatable {
 
   /// Systems up to this order are solved directly.
   public static let directLimit = 5_000
-  /// Entries per row from which a matrix counts as a 3-D stencil (a 2-D 5-point matrix has < 5).
-  public static let denseStencilEntries = 6.5
-  /// The order from which AMG beats IC(0) on 3-D stencils.
-  public static let multigridOrder3D = 1_000_000
+  /// The ``SparseMatrix/graphDimension()`` from which a matrix counts as 3-D (2-D grids and
+  /// meshes measure about 2, 3-D ones about 3).
+  public static let dimension3D = 2.5
+  /// The order from which AMG beats IC(0) on 3-D problems.
+  public static let multigridOrder3D = 250_000
   /// Dense QR's flop count 2mn² up to which it is the least-squares choice (≈ 0.1 s here).
   public static let denseLeastSquaresFlops = 5e9
   /// Entries m·n up to which dense QR holds a least-squares matrix too tall for nothing but not
@@ -62,15 +66,17 @@ public struct AutoChoice: Sendable, Equatable {
       return AutoChoice(method: spdLike ? .cholesky : .lu, preconditioner: .none, why: "n = \(a.rows) ≤ \(directLimit) and \(shape)")
     }
     if spdLike {
-      let perRow = Double(a.nonzeros) / Double(a.rows)
-      if perRow >= denseStencilEntries && a.rows < multigridOrder3D {
-        return AutoChoice(
-          method: .pcg, preconditioner: .ic0,
-          why: "n = \(a.rows) > \(directLimit), \(shape), \(Self.format(perRow)) entries per row (3-D-like) and n < \(multigridOrder3D)")
+      var dimensionNote = ""
+      if a.rows < multigridOrder3D, let dimension = a.graphDimension() {
+        if dimension >= dimension3D {
+          return AutoChoice(
+            method: .pcg, preconditioner: .ic0,
+            why: "n = \(a.rows) > \(directLimit), \(shape), graph dimension \(Self.format(dimension)) ≥ \(dimension3D) (3-D-like) and n < \(multigridOrder3D)")
+        }
+        dimensionNote = ", graph dimension \(Self.format(dimension)) < \(dimension3D) (2-D-like)"
       }
       return AutoChoice(
-        method: .pcg, preconditioner: .amgSA,
-        why: "n = \(a.rows) > \(directLimit), \(shape) and \(Self.format(perRow)) entries per row")
+        method: .pcg, preconditioner: .amgSA, why: "n = \(a.rows) > \(directLimit), \(shape)\(dimensionNote)")
     }
     return AutoChoice(method: .gmres, preconditioner: .ilu0, why: "n = \(a.rows) > \(directLimit) and \(shape)")
   }

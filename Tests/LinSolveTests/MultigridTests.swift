@@ -29,22 +29,6 @@ private func denseProduct(_ a: [[Double]], _ b: [[Double]], columns: Int) -> [[D
   return c
 }
 
-/// The 5-point operator of `−ε u_xx − u_yy` on an `n × n` grid (anisotropic diffusion).
-private func anisotropic2D(_ n: Int, epsilon: Double) throws -> SparseMatrix {
-  var builder = CoordinateBuilder(rows: n * n, columns: n * n)
-  for y in 0..<n {
-    for x in 0..<n {
-      let i = y * n + x
-      try builder.append(row: i, column: i, value: 2 * epsilon + 2)
-      if x > 0 { try builder.append(row: i, column: i - 1, value: -epsilon) }
-      if x < n - 1 { try builder.append(row: i, column: i + 1, value: -epsilon) }
-      if y > 0 { try builder.append(row: i, column: i - n, value: -1) }
-      if y < n - 1 { try builder.append(row: i, column: i + n, value: -1) }
-    }
-  }
-  return builder.build()
-}
-
 /// PCG + AMG-SA on `a` with a fixed random right-hand side; checks convergence by the true
 /// residual and returns the iteration count and the hierarchy.
 private func pcgWithAMG(
