@@ -33,10 +33,13 @@ public struct MultigridOptions: Sendable, Equatable {
   public var postSweeps: Int
   /// V- or W-cycle.
   public var cycle: MultigridCycle
+  /// Ruge–Stüben only: at most this many interpolation weights per row (hypre's
+  /// `P_max_elmts`); 0 keeps all.
+  public var maxInterpolationEntries: Int
 
   public init(
     theta: Double? = nil, maxCoarse: Int = 500, maxLevels: Int = 10, smoother: MultigridSmoother = .gaussSeidel,
-    preSweeps: Int = 1, postSweeps: Int = 1, cycle: MultigridCycle = .v
+    preSweeps: Int = 1, postSweeps: Int = 1, cycle: MultigridCycle = .v, maxInterpolationEntries: Int = 4
   ) {
     self.theta = theta
     self.maxCoarse = maxCoarse
@@ -45,6 +48,7 @@ public struct MultigridOptions: Sendable, Equatable {
     self.preSweeps = preSweeps
     self.postSweeps = postSweeps
     self.cycle = cycle
+    self.maxInterpolationEntries = maxInterpolationEntries
   }
 
   /// - Throws: ``LinSolveError/invalidParameter(name:reason:)`` for a value out of range.
@@ -62,6 +66,9 @@ public struct MultigridOptions: Sendable, Equatable {
     }
     guard preSweeps >= 0, postSweeps >= 0 else {
       throw LinSolveError.invalidParameter(name: "amg sweeps", reason: "pre \(preSweeps), post \(postSweeps) must be ≥ 0")
+    }
+    guard maxInterpolationEntries >= 0 else {
+      throw LinSolveError.invalidParameter(name: "amg maxInterpolationEntries", reason: "\(maxInterpolationEntries) must be ≥ 0")
     }
   }
 }

@@ -113,7 +113,7 @@ public final class PreparedSolver {
         throw LinSolveError.invalidParameter(name: "solver", reason: "call setUp(for:) before solve")
       }
       result = try solver.solve(a, b, x0: x0, monitor: monitor)
-      if multigrid != nil && (method == .amg || configuration.preconditioner == .amgSA) {
+      if multigrid != nil && (method == .amg || configuration.preconditioner.isMultigrid) {
         lastIterations = result.iterations
         if iterationsAfterBuild == nil { iterationsAfterBuild = result.iterations }
       }
@@ -207,13 +207,13 @@ public final class PreparedSolver {
       try nystrom.setUp(for: a)
       notes.append("Nyström rank \(nystrom.rank), \(nystrom.setUpMatvecs) products to set up")
       m = nystrom
-    case .amgSA:
+    case .amgSA, .amg:
       do {
         let amg = try setUpMultigrid(for: a)
         noteMultigrid(amg)
         m = amg
       } catch where c.fallBack {
-        notes.append("AMG-SA failed (\(error)); using Jacobi")
+        notes.append("\(c.preconditioner.rawValue) failed (\(error)); using Jacobi")
         m = try JacobiPreconditioner(a)
       }
     case .ic0:
@@ -234,7 +234,7 @@ public final class PreparedSolver {
   /// needs more than this many times the iterations of the first solve after the last build.
   public var multigridRebuildFactor = 1.5
 
-  private var multigrid: SmoothedAggregationAMG?
+  private var multigrid: AlgebraicMultigrid?
   private var refreshesBefore = 0
   /// Iterations of the first solve after the last full multigrid build, and of the last solve.
   private var iterationsAfterBuild: Int?
@@ -243,17 +243,17 @@ public final class PreparedSolver {
   /// The hierarchy of the AMG set up last (`amg-sa` or `--method amg`), for `--view`.
   public var multigridSummary: MultigridHierarchySummary? { multigrid?.summary }
 
-  private func noteMultigrid(_ amg: SmoothedAggregationAMG) {
+  private func noteMultigrid(_ amg: AlgebraicMultigrid) {
     guard let summary = amg.summary else { return }
     notes.append(
-      "AMG-SA (\(amg.refreshes > refreshesBefore ? "refreshed: aggregation and prolongators kept" : "built")): \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
+      "\(amg.name) (\(amg.refreshes > refreshesBefore ? "refreshed: coarsening and prolongators kept" : "built")): \(summary.levels.count) levels (rows \(summary.levels.map { String($0.rows) }.joined(separator: ", "))), "
         + "operator complexity \(MultigridHierarchySummary.format(summary.operatorComplexity)), "
         + "grid complexity \(MultigridHierarchySummary.format(summary.gridComplexity))")
   }
 
   /// The AMG for `a`: the kept one refreshed when the pattern is unchanged and the iteration
   /// counts have not grown past ``multigridRebuildFactor``, else a new one.
-  private func setUpMultigrid(for a: SparseMatrix) throws -> SmoothedAggregationAMG {
+  private func setUpMultigrid(for a: SparseMatrix) throws -> AlgebraicMultigrid {
     if let amg = multigrid {
       refreshesBefore = amg.refreshes
       let grown = iterationsAfterBuild.flatMap { base in
@@ -262,14 +262,16 @@ public final class PreparedSolver {
       let builds = amg.builds
       if grown {
         try amg.setUp(for: a)
-        notes.append("AMG-SA rebuilt: \(lastIterations!) iterations against \(iterationsAfterBuild!) after the last build")
+        notes.append("\(amg.name) rebuilt: \(lastIterations!) iterations against \(iterationsAfterBuild!) after the last build")
       } else {
         try amg.refresh(for: a)
       }
       if amg.builds > builds { iterationsAfterBuild = nil }
       return amg
     }
-    let amg = try SmoothedAggregationAMG(a, options: configuration.multigrid)
+    let amg: AlgebraicMultigrid = configuration.preconditioner == .amg && configuration.method != .amg
+      ? try RugeStubenAMG(a, options: configuration.multigrid)
+      : try SmoothedAggregationAMG(a, options: configuration.multigrid)
     multigrid = amg
     refreshesBefore = amg.refreshes
     iterationsAfterBuild = nil

@@ -29,7 +29,10 @@ public enum PreconditionerKind: String, Sendable, CaseIterable, Codable {
   /// Smoothed-aggregation algebraic multigrid, one V-cycle per application
   /// (``SmoothedAggregationAMG``).
   case amgSA = "amg-sa"
+  /// Classical (Ruge–Stüben) algebraic multigrid, one V-cycle per application
+  /// (``RugeStubenAMG``); also for nonsymmetric M-matrices with GMRES or BiCGSTAB.
+  case amg
 
   /// Whether this is an algebraic multigrid (its options are ``SolverConfiguration/multigrid``).
-  public var isMultigrid: Bool { self == .amgSA }
+  public var isMultigrid: Bool { self == .amgSA || self == .amg }
 }

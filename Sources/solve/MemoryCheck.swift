@@ -80,7 +80,7 @@ extension SolveSystem {
       e += .biCGSTAB(n: n, preconditioned: preconditioner != .none)
     case .amg:
       e += .vectors(2, length: n, label: "AMG iteration vectors")
-      e += MemoryEstimate.sparseMatrix(rows: n, nonzeros: MemoryEstimate.multiply(nnz, 2), label: "AMG-SA hierarchy (≈ 2× the matrix)")
+      e += MemoryEstimate.sparseMatrix(rows: n, nonzeros: MemoryEstimate.multiply(nnz, 2), label: "AMG hierarchy (≈ 2× the matrix)")
     case .sor, .ssor:
       e += .sor(n: n)
     case .cholesky:
@@ -111,12 +111,12 @@ extension SolveSystem {
       case .ilu0: e += .incompleteFactorization(n: n, nonzeros: nnz, label: "ILU(0) factor")
       case .cholesky: e += .choleskyLowerBound(n: n, nonzeros: nnz)
       case .nystrom: e += .nystrom(n: n, rank: min(sketchOptions.rank ?? 512, n))  // the rank is capped at n
-      case .amgSA:
+      case .amgSA, .amg:
         // A rough bound, not a measurement of the hierarchy: the coarse operators plus the
         // prolongators and restrictions come to about 2× the matrix on Laplacians (operator
         // complexity ≈ 1.1–1.5), plus 4 vectors on the finest level and fewer below.
         e += MemoryEstimate.sparseMatrix(rows: n, nonzeros: MemoryEstimate.multiply(nnz, 2), label: "AMG-SA hierarchy (≈ 2× the matrix)")
-        e += .vectors(4, length: n, label: "AMG-SA cycle vectors")
+        e += .vectors(4, length: n, label: "AMG cycle vectors")
       }
     }
     return e

@@ -20,6 +20,22 @@ struct MultigridCLITests {
   }
 }
 
+@Suite("solve CLI: classical AMG")
+struct RugeStubenCLITests {
+  @Test("pcg + amg (Ruge–Stüben) converges; --view names it; gmres + amg solves a nonsymmetric matrix")
+  func classical() throws {
+    let run = try CLI.run([CLI.data("poisson2d_32.mtx"), "--method", "pcg", "--preconditioner", "amg", "--json", "--view"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let json = try run.json()
+    #expect(json["converged"] as? Bool == true && json["preconditioner"] as? String == "amg")
+    #expect(try #require(json["iterations"] as? Int) <= 10)
+    #expect(run.stderr.contains("θ default") && run.stderr.contains("operator complexity"), "\(run.stderr)")
+    let gmres = try CLI.run([CLI.data("convdiff_20.mtx"), "--method", "gmres", "--preconditioner", "amg", "--json"])
+    #expect(gmres.status == 0, "\(gmres.stderr)")
+    #expect(try gmres.json()["converged"] as? Bool == true)
+  }
+}
+
 @Suite("solve sequence with a fixed strategy and AMG reuse")
 struct MultigridSequenceCLITests {
   @Test("--method cg --preconditioner amg-sa solves every system, building once and refreshing after")
