@@ -83,7 +83,10 @@ final class MultigridHierarchy {
   /// Rows and nonzeros by level, and the complexities.
   var summary: MultigridHierarchySummary {
     MultigridHierarchySummary(
-      levels: levels.map { .init(rows: $0.a.rows, nonzeros: $0.a.nonzeros) }, coarseSolver: coarseSolver.name)
+      levels: levels.map {
+        .init(rows: $0.a.rows, nonzeros: $0.a.nonzeros, transferNonzeros: ($0.prolongator?.nonzeros ?? 0) + ($0.restriction?.nonzeros ?? 0))
+      },
+      coarseSolver: coarseSolver.name, sweeps: preSweeps + postSweeps, coarseVisits: cycle.coarseVisits)
   }
 
   /// One cycle for `A z = r` from `z = 0`: on each level pre-smooth, restrict the residual,

@@ -154,4 +154,16 @@ struct RugeStubenTests {
     #expect(amg.summary?.levels.count == 1)
     #expect(zip(amg.applied(to: [2, 3, 4]), [1.0, 1, 1]).allSatisfy { abs($0 - $1) <= 1e-14 })
   }
+
+  @Test("Cycle complexity: the entries a cycle reads over nnz(A); ≤ 10 SpMV-equivalents for both AMGs on 2-D Poisson")
+  func cycleComplexity() throws {
+    let levels: [MultigridHierarchySummary.Level] = [.init(rows: 100, nonzeros: 500, transferNonzeros: 200), .init(rows: 25, nonzeros: 100)]
+    #expect(MultigridHierarchySummary(levels: levels, coarseSolver: "cholesky").cycleComplexity == 3.6)  // (3·500 + 200 + 100)/500
+    #expect(MultigridHierarchySummary(levels: levels, coarseSolver: "cholesky", coarseVisits: 2).cycleComplexity == 3.8)
+    let a = Poisson.matrix2D(96)
+    for amg in [try RugeStubenAMG(a) as AlgebraicMultigrid, try SmoothedAggregationAMG(a)] {
+      let summary = try #require(amg.summary)
+      #expect(summary.cycleComplexity > 3 * summary.operatorComplexity && summary.cycleComplexity <= 10, "\(amg.name): \(summary)")
+    }
+  }
 }
