@@ -2,16 +2,20 @@
 """Multigrid against its peers on the same matrices, in the same run (`make bench-amg`).
 
 For each problem — 2-D Poisson, 2-D diffusion with a high-contrast coefficient κ = exp(2.5 g)
-(g a smooth Gaussian field), 3-D Poisson — the matrix is written once as Matrix Market and solved
-to rtol 1e-8 (b = A·1, true residual checked) by:
-  LinSolve  `solve --method pcg --preconditioner amg-sa`, `--method auto`, `--preconditioner ic0`
-            and `--method cholesky` (setup and solve as `solve --json` reports them),
+(g a smooth Gaussian field), 2-D anisotropic diffusion, 2-D linear elasticity (pyamg's gallery,
+Q1 plane strain) and 3-D Poisson — the matrix is written once as Matrix Market and solved to
+rtol 1e-8 (b = A·1, true residual checked) by:
+  LinSolve  `solve --method pcg --preconditioner amg` (Ruge–Stüben) and `amg-sa`, `--method auto`,
+            `--preconditioner ic0` and `--method cholesky` (setup and solve as `solve --json`
+            reports them),
   pyamg     smoothed aggregation and Ruge–Stüben, CG-accelerated (setup and solve timed here),
   PETSc     CG + hypre BoomerAMG, GAMG and block-Jacobi ICC on 1 and 2 ranks, when Debian's
             python3-petsc4py-real and openmpi-bin are installed (`Benchmarks/petsc_peer.py`).
-Writes results/amg.csv, results/amg.md (also printed) and results/amg.svg.
+Every peer runs with its own defaults. Writes results/amg.csv, results/amg.md (also printed) and
+results/amg.svg; `--mode scaling` instead solves 2-D Poisson at N = 256 … 2048 with LinSolve's two
+AMGs and hypre (1 rank) to show iteration counts against N (results/amg_scaling.*).
 
-    python3 Benchmarks/amg.py --solve .build/release/solve --mode quick|full --out results
+    python3 Benchmarks/amg.py --solve .build/release/solve --mode quick|full|scaling --out results
 """
 import argparse, csv, json, os, subprocess, sys, tempfile, time
 
@@ -61,14 +65,30 @@ def high_contrast_diffusion(n, seed=0):
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
 
 
+def anisotropic(n, epsilon=0.001):
+    """−ε u_xx − u_yy on an n × n grid, 5-point, Dirichlet boundary: strong coupling in y only."""
+    t, eye = laplacian_1d(n), sp.identity(n)
+    return (epsilon * sp.kron(eye, t) + sp.kron(t, eye)).tocsr()
+
+
+def elasticity(n):
+    """2-D linear elasticity, Q1 plane strain on an n × n grid (2 unknowns per node): pyamg's gallery."""
+    import pyamg
+    return pyamg.gallery.linear_elasticity((n, n), format="csr")[0].tocsr()
+
+
 PROBLEMS = {
     "quick": [("2-D Poisson 256²", lambda: poisson(256, 2)), ("2-D diffusion κ contrast, 256²", lambda: high_contrast_diffusion(256)),
+              ("2-D anisotropic ε = 0.001, 256²", lambda: anisotropic(256)), ("2-D elasticity 128²", lambda: elasticity(128)),
               ("3-D Poisson 32³", lambda: poisson(32, 3))],
     "full": [("2-D Poisson 1024²", lambda: poisson(1024, 2)), ("2-D diffusion κ contrast, 1024²", lambda: high_contrast_diffusion(1024)),
+             ("2-D anisotropic ε = 0.001, 1024²", lambda: anisotropic(1024)), ("2-D elasticity 512²", lambda: elasticity(512)),
              ("3-D Poisson 100³", lambda: poisson(100, 3))],
+    "scaling": [(f"2-D Poisson {n}²", (lambda n=n: poisson(n, 2))) for n in (256, 512, 1024, 2048)],
 }
 
-LINSOLVE = [("LinSolve AMG-SA + CG", ["--method", "pcg", "--preconditioner", "amg-sa"]),
+LINSOLVE = [("LinSolve AMG (RS) + CG", ["--method", "pcg", "--preconditioner", "amg"]),
+            ("LinSolve AMG-SA + CG", ["--method", "pcg", "--preconditioner", "amg-sa"]),
             ("LinSolve auto", ["--method", "auto"]),
             ("LinSolve IC(0) + CG", ["--method", "pcg", "--preconditioner", "ic0"]),
             ("LinSolve CHOLMOD", ["--method", "cholesky"])]
@@ -134,7 +154,7 @@ def run_pyamg(a, builder):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--solve", default=".build/release/solve")
-    parser.add_argument("--mode", choices=["quick", "full"], default="quick")
+    parser.add_argument("--mode", choices=["quick", "full", "scaling"], default="quick")
     parser.add_argument("--out", default="results")
     args = parser.parse_args()
     try:
@@ -143,14 +163,24 @@ def main():
         pyamg = None
         print("pyamg not installed: its rows are skipped (pip install pyamg)", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
+    scaling = args.mode == "scaling"
+    if scaling:
+        pyamg = None
+    linsolve = [p for p in LINSOLVE if not scaling or "AMG" in p[0]]
+    petsc = [p for p in PETSC if not scaling or p[1] == "hypre"]
+    stem = "amg_scaling" if scaling else "amg"
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for name, make in PROBLEMS[args.mode]:
-            a = make()
+            try:
+                a = make()
+            except ImportError as error:
+                print(f"== {name}: skipped ({error})", file=sys.stderr)
+                continue
             path = os.path.join(scratch, "a.mtx")
             scipy.io.mmwrite(path, a)
             print(f"== {name}: n = {a.shape[0]:,}, nnz = {a.nnz:,}", file=sys.stderr)
-            for peer, options in LINSOLVE:
+            for peer, options in linsolve:
                 if peer.endswith("CHOLMOD") and name.startswith("3-D") and a.shape[0] > 100_000:
                     continue  # fill makes it minutes; its row is not informative here
                 r = run_linsolve(args.solve, path, options)
@@ -159,8 +189,8 @@ def main():
             if os.path.exists(PETSC_DIR):
                 petsc_path = os.path.join(scratch, "a.petsc")
                 write_petsc_binary(a, petsc_path)
-                for peer, pc in PETSC:
-                    for ranks in (1, 2):
+                for peer, pc in petsc:
+                    for ranks in ((1,) if scaling else (1, 2)):
                         r = run_petsc(petsc_path, pc, ranks)
                         if r:
                             rows.append(dict(problem=name, peer=f"{peer} ({ranks})", **r))
@@ -169,22 +199,22 @@ def main():
                     rows.append(dict(problem=name, peer=peer, **run_pyamg(a, builder)))
     for r in rows:
         r["total"] = r["setup"] + r["solve"]
-    with open(os.path.join(args.out, "amg.csv"), "w", newline="") as f:
+    with open(os.path.join(args.out, stem + ".csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["problem", "peer", "setup", "solve", "total", "iterations", "residual", "converged", "note"])
         writer.writeheader()
         writer.writerows(rows)
     lines = ["# Multigrid and its peers (`make bench-amg`, mode " + args.mode + ")", "",
-             "Setup + solve in seconds, rtol 1e-8, b = A·1, true residual; `÷ AMG-SA` is the time over LinSolve AMG-SA + CG's.", "",
-             "| problem | peer | setup s | solve s | total s | iterations | rel. residual | ÷ AMG-SA | notes |", "|---|---|---|---|---|---|---|---|---|"]
+             "Setup + solve in seconds, rtol 1e-8, b = A·1, true residual; `÷ best` is the time over the fastest row's.", "",
+             "| problem | peer | setup s | solve s | total s | iterations | rel. residual | ÷ best | notes |", "|---|---|---|---|---|---|---|---|---|"]
     for problem in dict.fromkeys(r["problem"] for r in rows):
         group = [r for r in rows if r["problem"] == problem]
-        base = next((r["total"] for r in group if r["peer"] == "LinSolve AMG-SA + CG"), None)
+        base = min((r["total"] for r in group if r["converged"]), default=None)
         for r in group:
             ratio = f"{r['total'] / base:.2f}" if base else "–"
             lines.append(f"| {problem} | {r['peer']} | {r['setup']:.3f} | {r['solve']:.3f} | {r['total']:.3f} | {r['iterations']} | "
                          f"{r['residual']:.1e} | {ratio} | {r['note']} |")
     text = "\n".join(lines) + "\n"
-    open(os.path.join(args.out, "amg.md"), "w").write(text)
+    open(os.path.join(args.out, stem + ".md"), "w").write(text)
     print(text)
     try:
         import matplotlib
@@ -192,6 +222,26 @@ def main():
         import matplotlib.pyplot as plt
         problems = list(dict.fromkeys(r["problem"] for r in rows))
         peers = list(dict.fromkeys(r["peer"] for r in rows))
+        if scaling:
+            sizes = [int(p.split()[-1].rstrip("²")) for p in problems]
+            fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+            for peer in peers:
+                group = [next((r for r in rows if r["problem"] == p and r["peer"] == peer), None) for p in problems]
+                left.plot(sizes, [r["iterations"] if r else np.nan for r in group], "o-", label=peer)
+                right.plot([n * n for n in sizes], [r["total"] if r else np.nan for r in group], "o-", label=peer)
+            left.set_xscale("log", base=2)
+            left.set_xlabel("N (2-D Poisson N²)")
+            left.set_ylabel("CG iterations to rtol 1e-8")
+            left.set_ylim(bottom=0)
+            right.set_xscale("log")
+            right.set_yscale("log")
+            right.set_xlabel("unknowns")
+            right.set_ylabel("setup + solve (s)")
+            left.legend(fontsize=8)
+            fig.tight_layout()
+            fig.savefig(os.path.join(args.out, stem + ".svg"))
+            print(f"wrote {args.out}/{stem}.csv, {stem}.md, {stem}.svg", file=sys.stderr)
+            return
         fig, ax = plt.subplots(figsize=(9, 4.5))
         width = 0.8 / len(peers)
         for k, peer in enumerate(peers):
@@ -203,10 +253,10 @@ def main():
         ax.set_ylabel("setup + solve (s)")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "amg.svg"))
+        fig.savefig(os.path.join(args.out, stem + ".svg"))
     except ImportError:
         print("matplotlib not installed: no SVG", file=sys.stderr)
-    print(f"wrote {args.out}/amg.csv, amg.md, amg.svg", file=sys.stderr)
+    print(f"wrote {args.out}/{stem}.csv, {stem}.md, {stem}.svg", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ BENCH_PEERS        := $(BENCH_BUILD)/cg_bench $(BENCH_BUILD)/stream_bench \
                       $(BENCH_BUILD)/cholmod_bench $(BENCH_BUILD)/eigen_bench
 BENCH_COMMON       := Benchmarks/c/bench_common.h
 
-.PHONY: bench bench-quick bench-amg bench-amg-full bench-amg-deps bench-deps bench-build bench-swift bench-peers bench-clean
+.PHONY: bench bench-quick bench-amg bench-amg-full bench-amg-scaling bench-amg-deps bench-deps bench-build bench-swift bench-peers bench-clean
 
 ## Eigen (Debian) and SciPy + matplotlib (pip), each installed only when missing.
 bench-deps: deps
@@ -61,7 +61,8 @@ bench-quick: bench-build
 	  --swift $(RELEASE_BIN)/linsolve-bench --out results
 
 ## Multigrid against pyamg (SA, RS), IC(0), CHOLMOD and auto on the same matrices, same run:
-## results/amg.csv, amg.md, amg.svg. bench-amg: 256² / 32³ (a minute); bench-amg-full: 1024² / 100³.
+## results/amg.csv, amg.md, amg.svg. bench-amg: 256² / 128² / 32³ (a minute); bench-amg-full: 1024² / 512² / 100³;
+## bench-amg-scaling: iterations and time against N for 2-D Poisson 256² … 2048² (results/amg_scaling.*).
 ## PETSc's peers (hypre BoomerAMG, GAMG, block-Jacobi ICC on 1 and 2 ranks) run under Debian's python3.
 BENCH_AMG_DEB_PACKAGES := python3-petsc4py-real openmpi-bin
 
@@ -79,6 +80,9 @@ bench-amg: build bench-amg-deps
 
 bench-amg-full: build bench-amg-deps
 	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode full --out results
+
+bench-amg-scaling: build bench-amg-deps
+	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode scaling --out results
 
 ## Removes the peers' build directory (results/ goes with `make clean`).
 bench-clean:

@@ -1,4 +1,5 @@
 import LinSolveCore
+import LinSolveMultigrid
 
 /// What `auto` picks for a matrix, and why (PETSc's `-ksp_view` spirit): the method and
 /// preconditioner by the matrix's shape, size and symmetry.
@@ -9,9 +10,15 @@ import LinSolveCore
 ///   sketch-preconditioned LSQR when m ≥ 4n and n ≥ 50, else LSQR (LSQR too when dense QR finds
 ///   `A` numerically rank deficient);
 /// - n ≤ ``directLimit``: Cholesky when symmetric with a positive diagonal (LU if it fails), else LU;
-/// - larger, symmetric with a positive diagonal: PCG + smoothed-aggregation AMG — except a 3-D
-///   problem (``SparseMatrix/graphDimension()`` ≥ ``dimension3D``) below ``multigridOrder3D``
-///   unknowns, where PCG + IC(0) is faster (Jacobi if either fails);
+/// - larger, symmetric with a positive diagonal: PCG + IC(0) when many off-diagonal entries are
+///   positive (``CouplingProfile/positiveFraction`` ≥ ``mMatrixLimit``: elasticity, higher-order
+///   elements — not M-matrices, where scalar AMG converges slowly) or for a 3-D problem
+///   (``SparseMatrix/graphDimension()`` ≥ ``dimension3D``) below ``multigridOrder3D`` unknowns;
+///   PCG + Ruge–Stüben AMG when many negative couplings are weak
+///   (``CouplingProfile/weakFraction`` ≥ ``anisotropyLimit``: anisotropy); else PCG +
+///   smoothed-aggregation AMG (the cheapest set-up). Jacobi if the preconditioner fails;
+/// - larger, nonsymmetric with a positive diagonal and an M-matrix-like pattern of signs
+///   (convection–diffusion): GMRES(30) + Ruge–Stüben AMG (ILU(0) if it fails);
 /// - otherwise GMRES(30) + ILU(0).
 ///
 /// Measured on this project's 2-core machine (`make bench-amg-full`, setup + solve, rtol 1e-8):
@@ -21,6 +28,10 @@ import LinSolveCore
 /// IC(0) 0.23 s (66 its); 100³: AMG 1.09 s (12 its), IC(0) 1.24 s (101 its). A 2-D Delaunay
 /// graph Laplacian (n = 40,000, 7 entries per row, where an entries-per-row rule would call it
 /// 3-D): AMG 0.09 s (19 its), IC(0) 0.23 s (297 its).
+/// 2-D anisotropic `−0.001 u_xx − u_yy`, 256²: Ruge–Stüben 0.11 s (8 its), AMG-SA 0.25 s (70 its);
+/// 2-D elasticity 128²: IC(0) 0.14 s (95 its), AMG-SA 0.30 s (108), Ruge–Stüben 0.58 s (45);
+/// upwind convection–diffusion 512² (b = (20, 10)): GMRES + Ruge–Stüben 0.34 s (7 its), GMRES +
+/// ILU(0) 9.2 s (470 its); with b = (2000, 1000): 0.85 s (10) against 3.2 s (304).
 /// Least squares, b random, columns scaled over 10⁴ (κ ≈ 10⁴–10⁵): 1000 × 300: dense QR 0.010 s,
 /// sketch-LSQR 0.012 s, LSQR 0.09 s (20,253 its); 3000 × 1500: QR 0.22 s, sketch-LSQR 0.25 s,
 /// LSQR 2.2 s (76,170 its); 10⁴ × 10³: QR 0.32 s, sketch-LSQR 0.18 s; 10⁵ × 500: QR 1.7 s,
@@ -40,6 +51,10 @@ public struct AutoChoice: Sendable, Equatable {
   public static let multigridOrder3D = 250_000
   /// Dense QR's flop count 2mn² up to which it is the least-squares choice (≈ 0.1 s here).
   public static let denseLeastSquaresFlops = 5e9
+  /// ``CouplingProfile/positiveFraction`` from which a matrix does not count as an M-matrix.
+  public static let mMatrixLimit = 0.2
+  /// ``CouplingProfile/weakFraction`` from which a matrix counts as anisotropic.
+  public static let anisotropyLimit = 0.2
   /// Entries m·n up to which dense QR holds a least-squares matrix too tall for nothing but not
   /// tall enough to sketch (m < 4n): 200 MB of doubles.
   public static let denseLeastSquaresEntries = 25_000_000.0
@@ -65,7 +80,14 @@ public struct AutoChoice: Sendable, Equatable {
     if a.rows <= directLimit {
       return AutoChoice(method: spdLike ? .cholesky : .lu, preconditioner: .none, why: "n = \(a.rows) ≤ \(directLimit) and \(shape)")
     }
+    let profile = CouplingProfile(a)
+    let positive = "\(percent(profile.positiveFraction)) of the off-diagonal entries positive"
     if spdLike {
+      if profile.positiveFraction >= mMatrixLimit {
+        return AutoChoice(
+          method: .pcg, preconditioner: .ic0,
+          why: "n = \(a.rows) > \(directLimit), \(shape), \(positive) ≥ \(percent(mMatrixLimit)) (not an M-matrix: scalar AMG is slow)")
+      }
       var dimensionNote = ""
       if a.rows < multigridOrder3D, let dimension = a.graphDimension() {
         if dimension >= dimension3D {
@@ -75,16 +97,29 @@ public struct AutoChoice: Sendable, Equatable {
         }
         dimensionNote = ", graph dimension \(Self.format(dimension)) < \(dimension3D) (2-D-like)"
       }
+      if profile.weakFraction >= anisotropyLimit {
+        return AutoChoice(
+          method: .pcg, preconditioner: .amg,
+          why: "n = \(a.rows) > \(directLimit), \(shape)\(dimensionNote), \(percent(profile.weakFraction)) of the negative couplings weak ≥ \(percent(anisotropyLimit)) (anisotropic): Ruge–Stüben AMG")
+      }
       return AutoChoice(
-        method: .pcg, preconditioner: .amgSA, why: "n = \(a.rows) > \(directLimit), \(shape)\(dimensionNote)")
+        method: .pcg, preconditioner: .amgSA, why: "n = \(a.rows) > \(directLimit), \(shape)\(dimensionNote), \(positive)")
     }
-    return AutoChoice(method: .gmres, preconditioner: .ilu0, why: "n = \(a.rows) > \(directLimit) and \(shape)")
+    if positiveDiagonal && profile.positiveFraction < mMatrixLimit {
+      return AutoChoice(
+        method: .gmres, preconditioner: .amg,
+        why: "n = \(a.rows) > \(directLimit), \(shape), positive diagonal, \(positive) < \(percent(mMatrixLimit)) (M-matrix-like): Ruge–Stüben AMG")
+    }
+    return AutoChoice(method: .gmres, preconditioner: .ilu0, why: "n = \(a.rows) > \(directLimit) and \(shape)\(positiveDiagonal ? ", \(positive)" : "")")
   }
 
   /// The configuration of this choice under `stopping`, with the fallbacks auto allows.
   public func configuration(stopping: StoppingCriterion = StoppingCriterion()) -> SolverConfiguration {
     SolverConfiguration(method: method, preconditioner: preconditioner, stopping: stopping, fallBack: true)
   }
+
+  /// `35 %`: a fraction as the rule prints it.
+  private static func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }
 
   /// `5e9`, `2.5e7`: a flop or entry count as the rule prints it.
   private static func scientific(_ value: Double) -> String {

@@ -213,8 +213,14 @@ public final class PreparedSolver {
         noteMultigrid(amg)
         m = amg
       } catch where c.fallBack {
-        notes.append("\(c.preconditioner.rawValue) failed (\(error)); using Jacobi")
-        m = try JacobiPreconditioner(a)
+        // GMRES/BiCGSTAB are here for nonsymmetric matrices: ILU(0) is the better stand-in there.
+        if c.method == .gmres || c.method == .bicgstab {
+          notes.append("\(c.preconditioner.rawValue) failed (\(error)); using ILU(0)")
+          m = try IncompleteLU(a)
+        } else {
+          notes.append("\(c.preconditioner.rawValue) failed (\(error)); using Jacobi")
+          m = try JacobiPreconditioner(a)
+        }
       }
     case .ic0:
       do {

@@ -42,8 +42,22 @@ struct SequenceDriverTests {
     let large3D = AutoChoice.choose(for: Poisson.matrix3D(24))
     #expect(large3D.method == .pcg && large3D.preconditioner == .ic0, "\(large3D)")
     #expect(large3D.why.contains("3-D-like"))
+    // Nonsymmetric M-matrix (convection–diffusion): GMRES + Ruge–Stüben AMG; signs mixed: ILU(0).
     let nonsymmetric = AutoChoice.choose(for: Diffusion.convectionDiffusion2D(80, beta: (x: 20, y: 10)))
-    #expect(nonsymmetric.method == .gmres && nonsymmetric.preconditioner == .ilu0, "\(nonsymmetric)")
+    #expect(nonsymmetric.method == .gmres && nonsymmetric.preconditioner == .amg, "\(nonsymmetric)")
+    var mixed = Diffusion.convectionDiffusion2D(80, beta: (x: 20, y: 10))
+    for k in mixed.values.indices where mixed.values[k] < 0 && k % 2 == 0 { mixed.values[k] = -mixed.values[k] }
+    #expect(AutoChoice.choose(for: mixed).preconditioner == .ilu0, "\(AutoChoice.choose(for: mixed))")
+    // Anisotropic: Ruge–Stüben; not an M-matrix (Poisson², 13 points, positive couplings): IC(0).
+    let anisotropic = AutoChoice.choose(for: try anisotropic2D(80, epsilon: 0.001))
+    #expect(anisotropic.preconditioner == .amg && anisotropic.why.contains("anisotropic"), "\(anisotropic)")
+    let squared = Poisson.matrix2D(80).multiplied(by: Poisson.matrix2D(80))
+    let biharmonic = AutoChoice.choose(for: squared)
+    #expect(biharmonic.preconditioner == .ic0 && biharmonic.why.contains("not an M-matrix"), "\(biharmonic)")
+    let profile = CouplingProfile(squared)
+    #expect(abs(profile.positiveFraction - 8.0 / 12) < 0.02 && profile.weakFraction < 0.01, "\(profile)")
+    let solved = try solve(Diffusion.convectionDiffusion2D(80, beta: (x: 20, y: 10)), [Double](repeating: 1, count: 6_400))
+    #expect(solved.outcome.result.converged && solved.outcome.result.iterations <= 15, "\(solved.outcome.result.iterations)")
     let tall = try SparseMatrix(rows: 6, columns: 2, entries: (0..<6).flatMap { [($0, 0, 1.0), ($0, 1, Double($0))] })
     #expect(AutoChoice.choose(for: tall).method == .lapack)  // tiny: dense QR
     let ls = try solve(tall, [1, 2, 2, 4, 5, 5])
