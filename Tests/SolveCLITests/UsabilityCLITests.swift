@@ -30,6 +30,9 @@ struct UsabilityCLITests {
     #expect(LinSolve.version.split(separator: ".").count == 3 && LinSolve.version.split(separator: ".").allSatisfy { Int($0) != nil })
     let json = try CLI.run([CLI.data("poisson2d_32.mtx"), "--json"])
     #expect(try json.json()["version"] as? String == LinSolve.version)
+    let changelog = try String(contentsOf: CLI.root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+    let newest = changelog.split(separator: "\n").first { $0.hasPrefix("## [") && !$0.hasPrefix("## [Unreleased]") }
+    #expect(newest?.hasPrefix("## [\(LinSolve.version)]") == true, "CHANGELOG's newest release: \(newest ?? "none")")
   }
 
   @Test("One 'error:' prefix; --method foo lists the methods; --rtol -1 is an invalid value")
