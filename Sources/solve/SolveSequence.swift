@@ -53,7 +53,7 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Method: sor, ssor, ssor-pcg (with --tune or --omega); cg, gmres (with --recycle). Default: sor, or cg with --recycle.")
   var method: SequenceMethod?
 
-  @Option(help: "Carry a Krylov subspace of this dimension from system to system (deflated CG for cg, GCRO-DR(40, k) for gmres); 0 solves each independently.")
+  @Option(parsing: .unconditional, help: "Carry a Krylov subspace of this dimension from system to system (deflated CG for cg, GCRO-DR(40, k) for gmres); 0 solves each independently.")
   var recycle: Int?
 
   @Option(help: "Order of the systems for --recycle: given, or greedy (nearest-neighbour chain by ‖A_i − A_j‖_F, as in SKR).")
@@ -65,7 +65,7 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "What to learn across the sequence (omega).")
   var tune: TuneTarget?
 
-  @Option(help: "Fixed ω when not tuning.")
+  @Option(parsing: .unconditional, help: "Fixed ω when not tuning.")
   var omega: Double = 1.0
 
   @Option(help: "Candidate values start:stop:count (or a comma-separated list), each in (0, 2); at most 10,000. Default: 1.0:1.95:20, or the --state's.")
@@ -92,10 +92,10 @@ struct SolveSequence: ParsableCommand {
   @Flag(help: "Start a new learner in --state, replacing the saved one, instead of resuming it.")
   var resetState = false
 
-  @Option(help: "Relative tolerance.")
+  @Option(parsing: .unconditional, help: "Relative tolerance.")
   var rtol: Double = 1e-8
 
-  @Option(help: "Maximum iterations per system.")
+  @Option(parsing: .unconditional, help: "Maximum iterations per system.")
   var maxIterations: Int = 10_000
 
   @Flag(help: "Print one JSON object instead of the table.")

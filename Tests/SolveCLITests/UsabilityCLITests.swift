@@ -68,6 +68,17 @@ struct UsabilityCLITests {
     #expect(json["file"] is NSNull && json["line"] is NSNull)
   }
 
+  @Test("solve sequence: version in its JSON, negative values read as values, JSON errors")
+  func sequence() throws {
+    let matrices = (0..<2).map { CLI.data("sequence/shifted_0\($0).mtx") }
+    let run = try CLI.run(["sequence"] + matrices + ["--json"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(try run.json()["version"] as? String == LinSolve.version)
+    let negative = try CLI.run(["sequence"] + matrices + ["--rtol", "-1", "--json"])
+    #expect(negative.status == 2)
+    #expect(try negative.json()["error"] as? String == "--rtol -1.0 is not in (0, 1]", "\(negative.stdout)")
+  }
+
   @Test("--json: a malformed file's error names the file and the line")
   func jsonFileError() throws {
     let path = try CLI.file("bad.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n0 2 1\n")
