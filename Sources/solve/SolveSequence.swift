@@ -12,12 +12,13 @@ struct SolveSequence: ParsableCommand {
     abstract: "Solve a sequence of systems in order, learning ω across them (--tune omega).",
     discussion: """
       One row per system: the ω chosen, iterations, seconds, true relative residual; then totals.
-      The learner sees only each solve's cost (iterations by default). With --context, each
-      system's scalar context (e.g. the shift c in A + cI) lets ChebCB approach the
-      instance-optimal ω. --state FILE loads the learner when FILE exists and saves it
-      (atomically) after every system. The state records the method, grid, learner, cost and
-      seed it was made with: options left out take the saved values, a different value is an
-      error (--reset-state starts a new learner). Processes sharing a state take turns, one
+
+      The learner sees only each solve's cost (iterations by default). With --context, each \
+      system's scalar context (e.g. the shift c in A + cI) lets ChebCB approach the \
+      instance-optimal ω. --state FILE loads the learner when FILE exists and saves it \
+      (atomically) after every system. The state records the method, grid, learner, cost and \
+      seed it was made with: options left out take the saved values, a different value is an \
+      error (--reset-state starts a new learner). Processes sharing a state take turns, one \
       system at a time, through a lock on FILE.lock.
       """)
 
