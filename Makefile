@@ -20,7 +20,17 @@ help:
 	@echo "make poisson iterations/time of every method on 2-D and 3-D Poisson; CSV + SVG in results/"
 	@echo "make recycle Krylov recycling (deflated CG, GCRO-DR, Fischer) vs PCG/GMRES/Cholesky on Darcy sequences; CSV + SVG in results/"
 	@echo "make sequence  Learning to Relax: bandit-tuned ω for SOR and SSOR-PCG over sequences of systems; CSV + SVG in results/"
-	@echo "make sketch  randomized sketching: tall least squares vs dgels, stability, Kaczmarz vs Krylov, KKT, Nyström PCG; CSV + SVG in results/"
+	@echo "make sketch  randomized sketching: tall least squares vs dgels, stability, Kaczmarz vs Krylov, KKT, Nyström PCG (about 8 minutes); CSV + SVG in results/"
+	@echo "make experiments-build   release build of the experiments executable (make poisson, recycle, sequence, sketch run it)"
+	@echo "make plot-deps           install matplotlib (pip, only when missing) for the figures"
+	@echo "make bench-quick         benchmark against C, Eigen, SciPy, CHOLMOD: small sizes, under a minute once built"
+	@echo "make bench               the full benchmark table (about 15 minutes on a quiet 2-core machine); results/bench.{csv,md,svg}"
+	@echo "make bench-amg           multigrid against pyamg, hypre BoomerAMG, PETSc GAMG, IC(0), CHOLMOD: 256² / 32³ (a minute)"
+	@echo "make bench-amg-full      the same at 1024² / 100³ (the README's auto table)"
+	@echo "make bench-deps / bench-amg-deps / bench-build / bench-swift / bench-peers   the benchmarks' dependencies and builds"
+	@echo "make bench-clean         remove the benchmark peers' build directory"
+	@echo "make clean               remove .build and results/"
+	@echo "make all                 the same as make build"
 
 ## Install the system libraries when dpkg does not list them (fresh machines, CI).
 deps:

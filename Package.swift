@@ -9,14 +9,19 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // `swift package generate-documentation --target LinSolve` (the DocC catalog in Sources/LinSolve).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // MARK: - System libraries (Debian: libopenblas-dev, liblapacke-dev, libsuitesparse-dev)
+    // OpenBLAS and LAPACKE ship pkg-config files (openblas.pc, lapacke.pc) on Debian: their flags
+    // are used when pkg-config finds them, the module maps' defaults (/usr/include, -lopenblas,
+    // -llapacke) otherwise. SuiteSparse ships none.
     .systemLibrary(
-      name: "COpenBLAS", path: "Sources/COpenBLAS",
+      name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(
-      name: "CLAPACKE", path: "Sources/CLAPACKE",
+      name: "CLAPACKE", path: "Sources/CLAPACKE", pkgConfig: "lapacke",
       providers: [.apt(["liblapacke-dev"])]),
     .systemLibrary(
       name: "CSuiteSparse", path: "Sources/CSuiteSparse",

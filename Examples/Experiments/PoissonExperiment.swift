@@ -11,10 +11,10 @@ struct PoissonExperiment: ParsableCommand {
     commandName: "poisson",
     abstract: "Methods on 2-D and 3-D Poisson: iterations and seconds against N.")
 
-  @Option(help: "2-D grid sizes N (n = N²).")
+  @Option(name: .customLong("sizes-2d"), help: "2-D grid sizes N (n = N²).")
   var sizes2D: String = "32,64,128,256,512"
 
-  @Option(help: "3-D grid sizes N (n = N³).")
+  @Option(name: .customLong("sizes-3d"), help: "3-D grid sizes N (n = N³).")
   var sizes3D: String = "16,32,64"
 
   @Option(help: "Relative tolerance.")
@@ -58,7 +58,7 @@ struct PoissonExperiment: ParsableCommand {
             points["\(dimension)d:\(method.name)", default: []].append((Double(size), Double(run.result.iterations)))
           }
           if record, let h = run.result.residualHistory {
-            histories += h.enumerated().map { [method.name, "\($0.offset)", "\($0.element / run.result.rhsNorm)"] }
+            histories += h.enumerated().map { [method.name, "\(size)", "\($0.offset)", "\($0.element / run.result.rhsNorm)"] }
           }
         }
       }
@@ -66,7 +66,7 @@ struct PoissonExperiment: ParsableCommand {
     try writeCSV("\(output)/poisson.csv",
                  header: ["dimension", "N", "n", "method", "omega", "iterations", "seconds", "setup_seconds", "relative_residual", "reason"],
                  rows: rows)
-    try writeCSV("\(output)/poisson_history.csv", header: ["method", "iteration", "relative_residual"], rows: histories)
+    try writeCSV("\(output)/poisson_history.csv", header: ["method", "N", "iteration", "relative_residual"], rows: histories)
 
     say("\nGrowth of iterations with N (log-log slope over the converged sizes):")
     var slopeRows: [[String]] = []

@@ -14,7 +14,7 @@ public struct AutoSolution: Sendable {
   public var notes: [String]
 }
 
-/// Solves `A x = b` (least squares for a tall `A`) with the method ``AutoChoice`` picks for
+/// Solves `A x = b` (least squares for a tall `A`) with the method `AutoChoice` picks for
 /// `a`, the way `solve --method auto` does:
 ///
 /// ```swift
@@ -22,7 +22,7 @@ public struct AutoSolution: Sendable {
 /// print(solution.choice.why, solution.outcome.result.converged)
 /// ```
 ///
-/// - Throws: ``LinSolveError`` for input that cannot be solved (sizes, NaN, a factorization
+/// - Throws: `LinSolveError` for input that cannot be solved (sizes, NaN, a factorization
 ///   that fails); non-convergence is a result.
 public func solve(_ a: SparseMatrix, _ b: [Double], stopping: StoppingCriterion = StoppingCriterion()) throws
   -> AutoSolution

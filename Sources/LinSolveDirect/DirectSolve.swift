@@ -19,9 +19,13 @@ extension DirectSolver {
   ///   - a: the matrix this solver has factorized.
   ///   - stopping: the criterion (`rtol`, `atol`; the baseline is `‖b‖`).
   ///   - refinementSteps: at most this many refinement steps (0 for none).
+  ///   - monitor: the ``SolveMonitor`` contract for a direct solve: called at `k = 0` with
+  ///     `‖b − A x‖` of the first solution, then after each refinement step `k = 1, 2, …`
+  ///     (its answer is ignored: there is nothing left to stop).
   /// - Throws: as ``solve(_:into:)``.
   public func solve(
-    _ a: SparseMatrix, _ b: [Double], stopping: StoppingCriterion, refinementSteps: Int = 2
+    _ a: SparseMatrix, _ b: [Double], stopping: StoppingCriterion, refinementSteps: Int = 2,
+    monitor: SolveMonitor? = nil
   ) throws -> SolveResult {
     let clock = ContinuousClock()
     let started = clock.now
@@ -35,6 +39,7 @@ extension DirectSolver {
     var r = b
     var certificate = a.residualCertificate(of: x, b: b, into: &r)
     var matvecs = 1, steps = 0
+    _ = monitor?(0, certificate.norm)
     var correction = [Double](repeating: 0, count: rows)
     while steps < refinementSteps && certificate.norm.isFinite && !certificate.meets(threshold) {
       try r.withUnsafeBufferPointer { rp in
@@ -46,6 +51,7 @@ extension DirectSolver {
       let refined = a.residualCertificate(of: candidate, b: b, into: &next)
       matvecs += 1
       steps += 1
+      _ = monitor?(steps, refined.norm)
       // Refinement stopped helping: keep the better x.
       guard refined.upperBound < certificate.upperBound else { break }
       (x, r, certificate) = (candidate, next, refined)

@@ -107,7 +107,7 @@ public final class PreparedSolver {
       guard let factor: any DirectSolver = method == .cholesky ? cholesky : lu else {
         throw LinSolveError.invalidParameter(name: "factorization", reason: "call setUp(for:) before solve")
       }
-      result = try factor.solve(a, b, stopping: stopping)
+      result = try factor.solve(a, b, stopping: stopping, monitor: monitor)
     case .cg, .pcg, .sor, .ssor, .gmres, .minres, .bicgstab, .amg:
       guard let solver else {
         throw LinSolveError.invalidParameter(name: "solver", reason: "call setUp(for:) before solve")

@@ -42,6 +42,8 @@ struct RecycleRow: Codable {
 
 /// The whole `solve sequence --recycle` run, for `--json`.
 struct RecycleSummary: Codable {
+  /// ``LinSolve/version``.
+  var version = LinSolve.version
   var method: String
   var preconditioner: String
   var order: String
@@ -55,6 +57,8 @@ struct RecycleSummary: Codable {
 
 /// The whole `solve sequence` run, for `--json`.
 struct SequenceSummary: Codable {
+  /// ``LinSolve/version``.
+  var version = LinSolve.version
   var method: String
   var learner: String?
   var grid: String?

@@ -4,67 +4,58 @@ import LinSolve
 
 /// `solve`: solve sparse linear systems stored in Matrix Market files.
 ///
+/// `solve A.mtx [b.mtx] [options]` solves one system (``SolveSystem``, the default subcommand,
+/// whose options `solve --help` shows); `solve sequence …` solves a sequence. `solve system …`
+/// is the first form spelled out.
+///
 /// Exit status: 0 solved, 1 not converged (the result is still written), 2 bad input
-/// (one line on standard error naming the file and, for a malformed file, the line).
+/// (one line on standard error naming the file and, for a malformed file, the line; with
+/// `--json` also `{"error", "file", "line"}` on standard output), 130 interrupted (Ctrl-C).
 @main
 struct Solve: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "solve",
-    abstract: "Solve sparse linear systems Ax = b from Matrix Market files.",
-    discussion: """
-      Exit status: 0 solved, 1 not converged (the result is still written), 2 bad input.
-      Without a right-hand side file, b = A·1 is used (so the exact solution is all ones).
-      """,
+    abstract: SolveSystem.configuration.abstract,
+    discussion: SolveSystem.configuration.discussion,
+    version: LinSolve.version,
     subcommands: [SolveSystem.self, SolveSequence.self],
     defaultSubcommand: SolveSystem.self)
 
+  /// Whether `arguments` ask for the help of one solve (`solve --help`, `solve -h`,
+  /// `solve help`): answered with ``SolveSystem``'s help, whose options are what a user of
+  /// `solve A.mtx` types, instead of a list of subcommands.
+  static func asksForSolveHelp(_ arguments: [String]) -> Bool {
+    guard let first = arguments.first, first != SolveSequence.configuration.commandName else { return false }
+    if first == "help" { return arguments.count == 1 }
+    return arguments.prefix { $0 != "--" }.contains { $0 == "--help" || $0 == "-h" }
+  }
+
   /// Runs the command and maps every failure to the documented exit codes, with a single
-  /// line on standard error (never a stack trace).
+  /// line on standard error (never a stack trace) and, with `--json`, a JSON error object on
+  /// standard output.
   static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    let json = CLIFailure.wantsJSON(arguments)
+    guard !arguments.isEmpty && !asksForSolveHelp(arguments) else {
+      print(helpMessage(for: SolveSystem.self))
+      Foundation.exit(0)
+    }
     do {
-      var command = try parseAsRoot()
+      try ThreadSetting.applyEnvironment()
+      var command = try parseAsRoot(arguments)
       try command.run()
     } catch let exit as ExitCode {
       Foundation.exit(exit.rawValue)
     } catch let failure as CLIFailure {
-      failure.report()
+      failure.report(json: json, arguments: arguments)
       Foundation.exit(failure.exitCode)
     } catch {
-      let code = exitCode(for: error)
-      if code == .success {  // --help, --version
+      if exitCode(for: error) == .success {  // --help, --version
         self.exit(withError: error)
       }
-      CLIFailure.badInput(fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)").report()
+      CLIFailure.badInput(CLIFailure.oneLine(message(for: error))).report(json: json, arguments: arguments)
       Foundation.exit(2)
     }
-  }
-}
-
-/// A failure the CLI reports as one line with a documented exit code.
-enum CLIFailure: Error {
-  case badInput(String)
-  case notConverged(String)
-
-  var exitCode: Int32 {
-    switch self {
-    case .badInput: 2
-    case .notConverged: 1
-    }
-  }
-
-  func report() {
-    switch self {
-    case .badInput(let message): standardError("solve: error: \(message)")
-    case .notConverged(let message): standardError("solve: not converged: \(message)")
-    }
-  }
-
-  /// Wraps a library error as bad input, naming the file it concerns when there is one.
-  static func wrap(_ error: any Error, file: String? = nil) -> CLIFailure {
-    if let failure = error as? CLIFailure { return failure }
-    if let mm = error as? MatrixMarketError { return .badInput(mm.description) }
-    let prefix = file.map { "\($0): " } ?? ""
-    return .badInput(prefix + "\(error)")
   }
 }
 

@@ -1,8 +1,14 @@
 import Foundation
 import LinSolve
 
-/// What `solve` prints for one system, as JSON (`--json`) or as a short text report.
-struct SolveReport: Codable {
+/// What `solve` prints for one system, as JSON (`--json`) or as a short text report, and the
+/// resolved configuration `--view` prints.
+///
+/// The JSON has one schema for every method: every key is present, `null` where a setting
+/// does not apply (e.g. `maxIterations` of a direct solve).
+struct SolveReport: Encodable {
+  /// ``LinSolve/version``.
+  var version = LinSolve.version
   var matrix: String
   var rhs: String
   var method: String
@@ -13,7 +19,12 @@ struct SolveReport: Codable {
   var multigrid: String?
   var restart: Int?
   var rtol: Double?
+  var atol: Double?
+  /// The divergence tolerance (iterative methods).
+  var dtol: Double?
   var maxIterations: Int?
+  /// `--time-limit` in seconds (iterative methods).
+  var timeLimit: Double?
   var estimatedFactorBytes: Int?
   /// Least squares: ‖Aᵀr‖/(‖A‖_F‖r‖).
   var backwardError: Double?
@@ -59,7 +70,63 @@ struct SolveReport: Codable {
     seconds = setupSeconds + solveSeconds
   }
 
+  /// Records the stopping settings: `rtol` and `atol` judge every verdict; `dtol`, the
+  /// iteration cap and the time limit apply to iterative methods only.
+  mutating func describe(_ stopping: StoppingCriterion, iterative: Bool) {
+    rtol = stopping.rtol
+    atol = stopping.atol
+    guard iterative else { return }
+    dtol = stopping.dtol ?? .infinity
+    maxIterations = stopping.maxIterations
+    timeLimit = stopping.timeLimit
+  }
+
   func json() -> String { jsonLine(self) }
+
+  /// Every key, `null` when absent (one schema for all methods).
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(version, forKey: .version)
+    try c.encode(matrix, forKey: .matrix)
+    try c.encode(rhs, forKey: .rhs)
+    try c.encode(method, forKey: .method)
+    try c.encode(chosenBecause, forKey: .chosenBecause)
+    try c.encode(preconditioner, forKey: .preconditioner)
+    try c.encode(omega, forKey: .omega)
+    try c.encode(multigrid, forKey: .multigrid)
+    try c.encode(restart, forKey: .restart)
+    try c.encode(rtol, forKey: .rtol)
+    try c.encode(atol, forKey: .atol)
+    try c.encode(dtol, forKey: .dtol)
+    try c.encode(maxIterations, forKey: .maxIterations)
+    try c.encode(timeLimit, forKey: .timeLimit)
+    try c.encode(estimatedFactorBytes, forKey: .estimatedFactorBytes)
+    try c.encode(backwardError, forKey: .backwardError)
+    try c.encode(reason, forKey: .reason)
+    try c.encode(converged, forKey: .converged)
+    try c.encode(iterations, forKey: .iterations)
+    try c.encode(matvecs, forKey: .matvecs)
+    try c.encode(relativeResidual, forKey: .relativeResidual)
+    try c.encode(residualNorm, forKey: .residualNorm)
+    try c.encode(recursiveResidualNorm, forKey: .recursiveResidualNorm)
+    try c.encode(seconds, forKey: .seconds)
+    try c.encode(readSeconds, forKey: .readSeconds)
+    try c.encode(setupSeconds, forKey: .setupSeconds)
+    try c.encode(solveSeconds, forKey: .solveSeconds)
+    try c.encode(rows, forKey: .rows)
+    try c.encode(columns, forKey: .columns)
+    try c.encode(nonzeros, forKey: .nonzeros)
+    try c.encode(threads, forKey: .threads)
+    try c.encode(notes, forKey: .notes)
+    try c.encode(output, forKey: .output)
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case version, matrix, rhs, method, chosenBecause, preconditioner, omega, multigrid, restart, rtol, atol, dtol
+    case maxIterations, timeLimit, estimatedFactorBytes, backwardError, reason, converged, iterations, matvecs
+    case relativeResidual, residualNorm, recursiveResidualNorm, seconds, readSeconds, setupSeconds, solveSeconds
+    case rows, columns, nonzeros, threads, notes, output
+  }
 
   /// The resolved configuration (`--view`).
   func view() -> String {
@@ -72,7 +139,10 @@ struct SolveReport: Codable {
     if let multigrid { lines.append("  multigrid       \(multigrid)") }
     if let restart { lines.append("  restart         \(restart)") }
     if let rtol { lines.append("  rtol            \(rtol)") }
+    if let atol { lines.append("  atol            \(atol)") }
+    if let dtol { lines.append("  dtol            \(dtol)") }
     if let maxIterations { lines.append("  max iterations  \(maxIterations)") }
+    if rtol != nil && maxIterations != nil { lines.append("  time limit      " + (timeLimit.map { "\($0) s" } ?? "none")) }
     lines.append("  threads         \(threads)")
     return lines.joined(separator: "\n")
   }

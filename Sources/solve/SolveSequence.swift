@@ -12,12 +12,13 @@ struct SolveSequence: ParsableCommand {
     abstract: "Solve a sequence of systems in order, learning ω across them (--tune omega).",
     discussion: """
       One row per system: the ω chosen, iterations, seconds, true relative residual; then totals.
-      The learner sees only each solve's cost (iterations by default). With --context, each
-      system's scalar context (e.g. the shift c in A + cI) lets ChebCB approach the
-      instance-optimal ω. --state FILE loads the learner when FILE exists and saves it
-      (atomically) after every system. The state records the method, grid, learner, cost and
-      seed it was made with: options left out take the saved values, a different value is an
-      error (--reset-state starts a new learner). Processes sharing a state take turns, one
+
+      The learner sees only each solve's cost (iterations by default). With --context, each \
+      system's scalar context (e.g. the shift c in A + cI) lets ChebCB approach the \
+      instance-optimal ω. --state FILE loads the learner when FILE exists and saves it \
+      (atomically) after every system. The state records the method, grid, learner, cost and \
+      seed it was made with: options left out take the saved values, a different value is an \
+      error (--reset-state starts a new learner). Processes sharing a state take turns, one \
       system at a time, through a lock on FILE.lock.
       """)
 
@@ -53,7 +54,7 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Method: sor, ssor, ssor-pcg (with --tune or --omega); cg, gmres (with --recycle). Default: sor, or cg with --recycle.")
   var method: SequenceMethod?
 
-  @Option(help: "Carry a Krylov subspace of this dimension from system to system (deflated CG for cg, GCRO-DR(40, k) for gmres); 0 solves each independently.")
+  @Option(parsing: .unconditional, help: "Carry a Krylov subspace of this dimension from system to system (deflated CG for cg, GCRO-DR(40, k) for gmres); 0 solves each independently.")
   var recycle: Int?
 
   @Option(help: "Order of the systems for --recycle: given, or greedy (nearest-neighbour chain by ‖A_i − A_j‖_F, as in SKR).")
@@ -65,7 +66,7 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "What to learn across the sequence (omega).")
   var tune: TuneTarget?
 
-  @Option(help: "Fixed ω when not tuning.")
+  @Option(parsing: .unconditional, help: "Fixed ω when not tuning.")
   var omega: Double = 1.0
 
   @Option(help: "Candidate values start:stop:count (or a comma-separated list), each in (0, 2); at most 10,000. Default: 1.0:1.95:20, or the --state's.")
@@ -92,10 +93,10 @@ struct SolveSequence: ParsableCommand {
   @Flag(help: "Start a new learner in --state, replacing the saved one, instead of resuming it.")
   var resetState = false
 
-  @Option(help: "Relative tolerance.")
+  @Option(parsing: .unconditional, help: "Relative tolerance.")
   var rtol: Double = 1e-8
 
-  @Option(help: "Maximum iterations per system.")
+  @Option(parsing: .unconditional, help: "Maximum iterations per system.")
   var maxIterations: Int = 10_000
 
   @Flag(help: "Print one JSON object instead of the table.")

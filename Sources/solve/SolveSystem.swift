@@ -2,17 +2,29 @@ import ArgumentParser
 import Foundation
 import LinSolve
 
-/// `solve A.mtx [b.mtx]`: one system, direct or iterative.
+/// `solve A.mtx [b.mtx]`: one system, direct or iterative (the default subcommand; its help is
+/// what `solve --help` prints).
 struct SolveSystem: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "system",
-    abstract: "Solve one system A x = b (the default subcommand).",
+    abstract: "Solve sparse linear systems Ax = b from Matrix Market files.",
+    usage: """
+      solve [<options>] <matrix> [<rhs>]
+      solve sequence [<options>] <matrices> ...   (see 'solve sequence --help')
+      solve --version
+      """,
     discussion: """
-      auto: n ≤ 5,000 → Cholesky (symmetric, positive diagonal) or LU; larger symmetric with a
-      positive diagonal → PCG + smoothed-aggregation AMG (PCG + IC(0) for 3-D-like stencils,
-      ≥ 6.5 entries per row, below 10⁶ unknowns); otherwise GMRES + ILU(0). Tall → least squares.
-      Iterative methods stop when ‖r‖ ≤ max(rtol·‖b‖, atol); the reported relativeResidual is the
-      true ‖b − Ax‖/‖b‖ recomputed after the solve.
+      Exit status: 0 solved, 1 not converged (the result is still written), 2 bad input (with --json, \
+      {"error", "file", "line"} on standard output), 130 interrupted (Ctrl-C).
+
+      Without a right-hand side file, b = A·1 is used (so the exact solution is all ones). \
+      auto: n ≤ 5,000 → Cholesky (symmetric, positive diagonal) or LU; larger symmetric with a positive diagonal \
+      → PCG + smoothed-aggregation AMG (PCG + IC(0) for 3-D-like stencils, ≥ 6.5 entries per row, below 10⁶ \
+      unknowns); otherwise GMRES + ILU(0). Tall → least squares.
+
+      Iterative methods stop when ‖r‖ ≤ max(rtol·‖b‖, atol) (converged), when ‖r‖ > dtol·‖r₀‖ (diverged), \
+      or after --max-iterations or --time-limit; the reported relativeResidual is the true ‖b − Ax‖/‖b‖ \
+      recomputed after the solve.
       """)
 
   @Argument(help: "The matrix A (Matrix Market).")
@@ -21,31 +33,37 @@ struct SolveSystem: ParsableCommand {
   @Argument(help: "The right-hand side b (Matrix Market vector). Default: b = A·1.")
   var rhs: String?
 
-  @Option(help: "Method: \(Method.allValueStrings.joined(separator: "|")).")
+  @Option(help: "Method (auto chooses from the matrix; see the discussion above).")
   var method: Method = .auto
 
-  @Option(help: "Preconditioner for cg/pcg/gmres/minres/bicgstab: \(PreconditionerKind.allValueStrings.joined(separator: "|")). Default: none for cg, jacobi for pcg, the auto choice for auto.")
+  @Option(help: "Preconditioner for cg, pcg, gmres, minres, bicgstab. Default: none for cg, jacobi for pcg, the auto choice for auto.")
   var preconditioner: PreconditionerKind?
 
-  @Option(help: "Relaxation parameter ω in (0, 2) for sor, ssor and the ssor preconditioner.")
+  @Option(parsing: .unconditional, help: "Relaxation parameter ω in (0, 2) for sor, ssor and the ssor preconditioner.")
   var omega: Double = 1.0
 
-  @Option(help: "Relative tolerance: stop when ‖r‖ ≤ max(rtol·‖b‖, atol).")
+  @Option(parsing: .unconditional, help: "Relative tolerance: stop when ‖r‖ ≤ max(rtol·‖b‖, atol).")
   var rtol: Double = 1e-8
 
-  @Option(help: "Absolute tolerance.")
+  @Option(parsing: .unconditional, help: "Absolute tolerance.")
   var atol: Double = 0
 
-  @Option(help: "Maximum number of iterations.")
+  @Option(parsing: .unconditional, help: "Divergence tolerance: stop with reason diverged when ‖r‖ > dtol·‖r₀‖ (PETSc's -ksp_divtol); inf never stops.")
+  var dtol: Double = StoppingCriterion.defaultDivergenceTolerance
+
+  @Option(parsing: .unconditional, help: "Maximum number of iterations. Default: 10000 (lsqr, lsmr: 100000; sketch-lsqr: 1000; iterative-sketch: 200; kaczmarz, sketch-project: 100000 row updates per row).")
   var maxIterations: Int = 10_000
 
-  @Option(help: "Stop an iterative solve after this many seconds (reason timeLimit).")
+  @Option(parsing: .unconditional, help: "Stop an iterative solve after this many seconds (reason timeLimit).")
   var timeLimit: Double?
+
+  @Option(parsing: .unconditional, help: ThreadSetting.help)
+  var threads: Int?
 
   @Option(help: MemoryLimit.help)
   var memoryLimit: String?
 
-  @Option(help: "AMG strength threshold θ in [0, 1] (j is a strong neighbour of i when |a_ij| ≥ θ·√(a_ii a_jj)). Default: 0 for amg-sa (pyamg's; keeps every connection), 0.25 for amg (hypre's); 0.25 suits anisotropic problems.")
+  @Option(parsing: .unconditional, help: "AMG strength threshold θ in [0, 1] (j is a strong neighbour of i when |a_ij| ≥ θ·√(a_ii a_jj)). Default: 0 for amg-sa (pyamg's; keeps every connection), 0.25 for amg (hypre's); 0.25 suits anisotropic problems.")
   var amgTheta: Double?
 
   @Option(help: "AMG smoother: gauss-seidel (symmetric: forward before, backward after) or jacobi.")
@@ -54,7 +72,7 @@ struct SolveSystem: ParsableCommand {
   @Option(help: "AMG cycle: v (visit the next coarser level once) or w (twice: more coarse work, fewer cycles on hard problems).")
   var amgCycle: MultigridCycle = .v
 
-  @Option(help: "GMRES restart length m.")
+  @Option(parsing: .unconditional, help: "GMRES restart length m.")
   var restart: Int = 30
 
   @Option(help: "Initial guess x0 (Matrix Market vector). Default: 0.")
@@ -63,19 +81,19 @@ struct SolveSystem: ParsableCommand {
   @Option(help: "Write the solution x to this Matrix Market file (atomically).")
   var output: String?
 
-  @Option(help: "Write the residual history (iteration,residual) to this CSV file.")
+  @Option(help: "Write the residual history (iteration,residual: the lines --monitor prints) to this CSV file.")
   var history: String?
 
   @OptionGroup(title: "Least squares, sketching and Nyström")
   var sketchOptions: SketchOptions
 
-  @Flag(help: "Print one line per iteration with the residual norm.")
+  @Flag(help: "Print one line per iteration with the residual norm (a direct solve: one line per phase). With --json on standard error.")
   var monitor = false
 
-  @Flag(help: "Print the resolved configuration (what auto chose and why) before solving.")
+  @Flag(help: "Print the resolved configuration (what auto chose and why, every stopping setting) before solving. With --json on standard error.")
   var view = false
 
-  @Flag(help: "Print one JSON object instead of the text report.")
+  @Flag(help: "Print one JSON object instead of the text report; an error prints {\"error\", \"file\", \"line\"}.")
   var json = false
 
   func validate() throws {
@@ -84,6 +102,8 @@ struct SolveSystem: ParsableCommand {
     guard atol >= 0 else { throw ValidationError("--atol \(atol) is negative") }
     guard rtol > 0 || atol > 0 else { throw ValidationError("--rtol and --atol are both 0: no solve could converge") }
     if let timeLimit, !(timeLimit > 0) { throw ValidationError("--time-limit \(timeLimit) is not positive") }
+    guard dtol >= 1 else { throw ValidationError("--dtol \(dtol) is not ≥ 1 (inf turns the divergence test off)") }
+    if let threads { try ThreadSetting.validate(threads, source: "--threads") }
     guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
     guard restart >= 1 else { throw ValidationError("--restart must be ≥ 1") }
     if let amgTheta, !(amgTheta.isFinite && amgTheta >= 0 && amgTheta <= 1) { throw ValidationError("--amg-theta \(amgTheta) is not in [0, 1]") }
@@ -101,6 +121,7 @@ struct SolveSystem: ParsableCommand {
 
   func run() throws {
     ProgressReporter.installInterruptHandler()
+    if let threads { ThreadSetting.apply(threads) }
     try checkOutputPaths()
     let ((a, b, rhsName, start), readSeconds) = try timed { try readSystem() }
 
@@ -116,39 +137,54 @@ struct SolveSystem: ParsableCommand {
     }
     // Empty rows/columns and the memory estimate, before any workspace is allocated.
     try checkResources(a, method: method, preconditioner: preconditioner)
+    if [.cg, .pcg, .minres].contains(method), !a.isSymmetric(tolerance: 1e-12) {
+      standardError("solve: warning: \(matrix): the matrix is not symmetric; --method \(method.rawValue) assumes A = Aᵀ and may diverge (gmres or bicgstab suit nonsymmetric matrices)")
+    }
 
+    let configuration = configuration(method: method, preconditioner: preconditioner, rows: a.rows)
     var report = SolveReport(
       matrix: matrix, rhs: rhsName, method: method.rawValue, chosenBecause: chosenBecause,
       rows: a.rows, columns: a.columns, nonzeros: a.nonzeros, threads: Parallel.threads)
     report.readSeconds = readSeconds
-    if !method.isDirect && !method.isLeastSquares {
+    report.describe(configuration.stopping, iterative: !method.isDirect && method != .lapack)
+    if !method.isDirect && !method.isLeastSquares && !method.isRowAction {
       report.preconditioner = preconditioner.rawValue
-      report.rtol = rtol
-      report.maxIterations = maxIterations
       if [.sor, .ssor].contains(method) || preconditioner == .ssor { report.omega = omega }
       if method == .gmres { report.restart = restart }
       if preconditioner.isMultigrid { report.multigrid = multigridOptions.description }
+    } else if !method.isDirect {
+      report.preconditioner = method == .sketchLSQR ? "sketch QR" : "none"
     }
-    if view { standardError(report.view()) }
+    let say: (String) -> Void = json ? { standardError($0) } : { print($0) }
+    if view { say(report.view()) }
 
-    let solver = PreparedSolver(configuration(method: method, preconditioner: preconditioner, rows: a.rows))
+    let solver = PreparedSolver(configuration)
+    let progress = ProgressReporter(monitor: monitor, toStandardError: json, recordHistory: history != nil)
     let outcome: SolveOutcome
     do {
-      if method.isLeastSquares || method.isRowAction { BLAS.threads = Parallel.threads }
+      if threads == nil && !ThreadSetting.fromEnvironment && (method.isLeastSquares || method.isRowAction) {
+        BLAS.threads = Parallel.threads
+      }
+      let setupStart = ContinuousClock.now
       try solver.setUp(for: a) { estimate in
         report.estimatedFactorBytes = estimate.bytes
+        progress.phase("analyse", since: setupStart, detail: "nnz(L) = \(estimate.nonzeros)")
         if view {
-          standardError(String(format: "  factor estimate nnz(L) = %d, ≈ %.1f MiB, %.3g flops (limit %.0f MiB)",
-                               estimate.nonzeros, Double(estimate.bytes) / 1048576, estimate.flops,
-                               Double(MemoryBudget.limitBytes) / 1048576))
+          say(String(format: "  factor estimate nnz(L) = %d, ≈ %.1f MiB, %.3g flops (limit %.0f MiB)",
+                     estimate.nonzeros, Double(estimate.bytes) / 1048576, estimate.flops,
+                     Double(MemoryBudget.limitBytes) / 1048576))
         }
+      }
+      if solver.method.isDirect {
+        progress.direct = true
+        progress.phase(solver.method == .lu ? "analyse and factorize" : "factorize", since: setupStart, detail: nil)
       }
       if method.acceptsPreconditioner { report.preconditioner = solver.preconditionerName }
       if solver.method != method.solverMethod { report.method = solver.method.rawValue }
       report.notes += solver.notes
-      if view, let hierarchy = solver.multigridSummary { standardError("  AMG hierarchy:\n" + hierarchy.description.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")) }
-      let progress = ProgressReporter(monitor: monitor && !json)
+      if view, let hierarchy = solver.multigridSummary { say("  AMG hierarchy:\n" + hierarchy.description.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")) }
       outcome = try solver.solve(a, b, x0: start) { k, r in progress.callback(iteration: k, residual: r) }
+      if solver.method == .lapack { _ = progress.callback(iteration: 0, residual: outcome.result.residualNorm) }
       progress.finish()
       if solver.method != method.solverMethod { report.method = solver.method.rawValue }  // a fallback while solving
       report.notes += solver.notes.filter { !report.notes.contains($0) }
@@ -172,16 +208,18 @@ struct SolveSystem: ParsableCommand {
       } catch { throw CLIFailure.wrap(error, file: output) }
       report.output = output
     }
-    if let history, let values = result.residualHistory {
-      let csv = "iteration,residual\n" + values.enumerated().map { "\($0.offset),\($0.element)" }.joined(separator: "\n") + "\n"
+    if let history {
+      let csv = "iteration,residual\n" + progress.history.map { "\($0.iteration),\($0.residual)" }.joined(separator: "\n") + "\n"
       do throws(OutputFileError) { try OutputFile.write(Array(csv.utf8), to: history) } catch {
         throw CLIFailure.badInput("\(history): cannot write the history: \(error.reason)")
       }
     }
     print(json ? report.json() : report.text())
+    if ProgressReporter.interrupted && result.reason == .cancelled {
+      throw CLIFailure.interrupted("\(matrix): interrupted at iteration \(result.iterations) (Ctrl-C), relative residual \(report.relativeResidual)" + (output.map { "; the last iterate was written to \($0)" } ?? ""))
+    }
     if !report.converged {
-      let at = result.reason == .cancelled ? " (interrupted at iteration \(result.iterations))" : ""
-      throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iteration\(result.iterations == 1 ? "" : "s")\(at), relative residual \(report.relativeResidual) (true ‖b − Ax‖/‖b‖; asked for rtol \(rtol), atol \(atol))")
+      throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), relative residual \(report.relativeResidual) (true ‖b − Ax‖/‖b‖; asked for rtol \(rtol), atol \(atol)\(result.reason == .diverged ? ", dtol \(dtol)" : ""))")
     }
   }
 
@@ -238,7 +276,7 @@ struct SolveSystem: ParsableCommand {
 
   /// The criterion the options give; every verdict is judged by it.
   private var stopping: StoppingCriterion {
-    StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit)
+    StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit, dtol: dtol)
   }
 
   /// The library configuration the options describe. The least-squares and row-action methods
@@ -256,7 +294,7 @@ struct SolveSystem: ParsableCommand {
     }
     return SolverConfiguration(
       method: method.solverMethod, preconditioner: preconditioner, stopping: criterion, omega: omega,
-      restart: restart, recordHistory: history != nil, fallBack: self.method == .auto,
+      restart: restart, recordHistory: false, fallBack: self.method == .auto,
       sketch: sketchOptions.distribution, sketchFactor: sketchOptions.sketchFactor, seed: sketchOptions.seed,
       nystromRank: sketchOptions.rank, nystromShift: sketchOptions.shift,
       multigrid: multigridOptions)

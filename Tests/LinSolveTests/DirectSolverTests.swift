@@ -270,6 +270,26 @@ struct DirectSolverCholeskyTests {
   }
 }
 
+@Suite("DirectSolver: the monitor of a direct solve")
+struct DirectSolverMonitorTests {
+  @Test("k = 0 for the first solution, then once per refinement step; the last call is the result's residual")
+  func monitor() throws {
+    let a = Poisson.matrix2D(20)
+    let b = a.applied(to: [Double](repeating: 1, count: a.columns))
+    let factor = try CholeskyFactorization(a)
+    for rtol in [1e-8, 1e-17] {  // 1e-17 is out of reach: refinement is tried
+      var calls: [(Int, Double)] = []
+      let result = try factor.solve(a, b, stopping: StoppingCriterion(rtol: rtol)) { k, r in
+        calls.append((k, r))
+        return .continue
+      }
+      #expect(calls.map(\.0) == Array(0...result.iterations), "rtol \(rtol)")
+      #expect(rtol > 1e-10 ? result.iterations == 0 : result.iterations > 0)
+      #expect(calls.allSatisfy { $0.1.isFinite && $0.1 >= 0 })
+    }
+  }
+}
+
 @Suite("DirectSolver: LU (UMFPACK)")
 struct DirectSolverLUTests {
   @Test("convection–diffusion (nonsymmetric): true relative residual ≤ 1e-12")

@@ -100,7 +100,7 @@ struct AdversarialCLITests {
     #expect(try String(contentsOfFile: out, encoding: .utf8).hasPrefix("%%MatrixMarket"))
   }
 
-  @Test("Ctrl-C stops a long solve cleanly, writes the iterate and says at which iteration")
+  @Test("Ctrl-C stops a long solve cleanly, writes the iterate, says at which iteration and exits 130")
   func interrupt() throws {
     let out = try CLI.temporaryDirectory().appendingPathComponent("x.mtx").path
     let process = Process()
@@ -123,7 +123,7 @@ struct AdversarialCLITests {
     _ = output.fileHandleForReading.readDataToEndOfFile()
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    #expect(process.terminationStatus == 1, "\(stderr)")
+    #expect(process.terminationStatus == 130, "\(stderr)")
     #expect(stderr.contains("interrupted at iteration"), "\(stderr)")
     #expect(FileManager.default.fileExists(atPath: out))
   }

@@ -37,11 +37,15 @@ enum CLI {
   /// Path of a file in Data/.
   static func data(_ name: String) -> String { root.appendingPathComponent("Data/\(name)").path }
 
-  /// Runs `solve` with the arguments, in the package root.
-  static func run(_ arguments: [String]) throws -> CLIRun {
+  /// Runs `solve` with the arguments, in the package root, with `environment` added to this
+  /// process's environment.
+  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIRun {
     let process = Process()
     process.executableURL = try executable()
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.currentDirectoryURL = root
     let out = Pipe(), err = Pipe()
     process.standardOutput = out

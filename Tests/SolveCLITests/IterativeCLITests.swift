@@ -48,11 +48,11 @@ struct IterativeCLITests {
     #expect(history.count == 7)
   }
 
-  @Test("--view explains what auto chose")
+  @Test("--view explains what auto chose, on standard output")
   func view() throws {
     let run = try CLI.run([CLI.data("convdiff_20.mtx"), "--view"])
     #expect(run.status == 0)
-    #expect(run.stderr.contains("auto: n = 400 ≤ 5000 and not symmetric"))
+    #expect(run.stdout.contains("auto: n = 400 ≤ 5000 and not symmetric"))
   }
 
   @Test("Invalid parameters exit 2 with one line", arguments: [

@@ -1,4 +1,5 @@
-/// The stopping logic every iterative method shares: threshold, monitor, history, limits.
+/// The stopping logic every iterative method shares: threshold, monitor, history, limits,
+/// divergence (``StoppingCriterion/dtol``).
 ///
 /// A method calls ``start(residualNorm:)`` once with `‖r₀‖` and ``step(residualNorm:)`` after
 /// each iteration; a non-`nil` answer is the reason to stop. Keeping this in one place is what
@@ -18,6 +19,8 @@ public struct ConvergenceTracker {
   public private(set) var iteration = 0
   /// The last residual norm seen.
   public private(set) var residualNorm = Double.nan
+  /// `‖r₀‖`, the baseline of the divergence test.
+  public private(set) var initialResidualNorm = Double.nan
   /// Residual norms at k = 0, 1, … (when recording).
   public private(set) var history: [Double]?
   /// When to stop for lack of progress over the checks; `nil`: never.
@@ -55,6 +58,7 @@ public struct ConvergenceTracker {
   /// `maxIterations = 0`, non-finite, or the monitor stopped).
   public mutating func start(residualNorm r0: Double) -> StopReason? {
     threshold = criterion.threshold(rhsNorm: rhsNorm, initialResidualNorm: r0)
+    initialResidualNorm = r0
     return observe(r0)
   }
 
@@ -85,6 +89,7 @@ public struct ConvergenceTracker {
     if !r.isFinite { return .nonFinite }
     if r <= threshold { return .converged }
     if action == .stop { return .cancelled }
+    if let dtol = criterion.dtol, r > dtol * initialResidualNorm { return .diverged }
     if iteration >= criterion.maxIterations { return .maxIterations }
     if let limit = criterion.timeLimit, elapsedSeconds > limit { return .timeLimit }
     if let stagnation {

@@ -19,6 +19,9 @@ public enum StopReason: String, Sendable, Codable, CaseIterable {
   /// The method's own test was met, but the true residual `‖b − A·x‖`, recomputed from `x`,
   /// was not: the answer is not as accurate as asked (see ``SolveResult/confirmVerdict(threshold:)``).
   case inaccurate
+  /// The residual grew past ``StoppingCriterion/dtol`` times the initial one (PETSc's
+  /// `KSP_DIVERGED_DTOL`): the method does not converge on this matrix.
+  case diverged
   /// A direct factorization found the matrix singular to working precision (its reciprocal
   /// condition estimate is below machine epsilon) and the solution misses the tolerance.
   case singular

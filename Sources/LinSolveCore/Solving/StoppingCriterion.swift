@@ -5,6 +5,11 @@
 /// (the recursive residual for Krylov methods). The baseline is ‖b‖, **not** ‖r₀‖, so a warm
 /// start does not change what `rtol` means (the SciPy and PETSc default). After the loop the
 /// true residual `‖b − A·x‖` is recomputed and reported beside it in ``SolveResult``.
+///
+/// A solve stops with ``StopReason/diverged`` when `‖r_k‖ > dtol · ‖r₀‖` (PETSc's
+/// `-ksp_divtol`, default `1e5`): a method applied to a matrix outside its theory (CG on a
+/// nonsymmetric matrix, SOR on an indefinite one) says so early instead of running to
+/// `maxIterations` with a residual of `1e150`.
 public struct StoppingCriterion: Sendable, Equatable, Codable {
   /// What the relative tolerance is relative to.
   public enum Baseline: String, Sendable, Codable {
@@ -24,11 +29,19 @@ public struct StoppingCriterion: Sendable, Equatable, Codable {
   public var baseline: Baseline
   /// Wall-clock limit in seconds; `nil` for none.
   public var timeLimit: Double?
+  /// Divergence tolerance: stop with ``StopReason/diverged`` when `‖r_k‖ > dtol · ‖r₀‖`;
+  /// `nil` never stops for divergence. Default ``defaultDivergenceTolerance`` (PETSc's `1e5`).
+  public var dtol: Double?
+
+  /// PETSc's default divergence tolerance, `1e5`.
+  public static let defaultDivergenceTolerance = 1e5
 
   public init(
     rtol: Double = 1e-8, atol: Double = 0, maxIterations: Int = 10_000,
-    baseline: Baseline = .rightHandSide, timeLimit: Double? = nil
+    baseline: Baseline = .rightHandSide, timeLimit: Double? = nil,
+    dtol: Double? = StoppingCriterion.defaultDivergenceTolerance
   ) {
+    self.dtol = dtol
     self.rtol = rtol
     self.atol = atol
     self.maxIterations = maxIterations
@@ -37,8 +50,11 @@ public struct StoppingCriterion: Sendable, Equatable, Codable {
   }
 
   /// Checks the ranges: `0 < rtol ≤ 1` (or `rtol == 0` with `atol > 0`), `atol ≥ 0`,
-  /// `maxIterations ≥ 0`, a positive time limit.
+  /// `maxIterations ≥ 0`, a positive time limit, `dtol ≥ 1`.
   public func validate() throws {
+    if let dtol, !(dtol >= 1) {
+      throw LinSolveError.invalidParameter(name: "dtol", reason: "\(dtol) is not ≥ 1 (the residual may not grow by less than a factor of 1 before a solve is called divergent)")
+    }
     guard rtol.isFinite, rtol >= 0, rtol <= 1 else {
       throw LinSolveError.invalidParameter(name: "rtol", reason: "\(rtol) is not in (0, 1]")
     }
