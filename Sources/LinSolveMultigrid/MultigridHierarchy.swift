@@ -34,8 +34,8 @@ final class MultigridHierarchy {
       else { break }
       let r = p.transposed()
       let coarse = GalerkinProduct.coarseOperator(current, prolongator: p, restriction: r, symmetric: symmetric)
-      let weight = o.smoother == .jacobi ? (4.0 / 3.0) / spectralRadius() : 1
-      levels.append(MultigridLevel(a: current, diagonal: diagonal, jacobiWeight: weight, prolongator: p, restriction: r))
+      let radius = o.smoother.needsSpectralRadius ? spectralRadius() : 0
+      levels.append(MultigridLevel(a: current, diagonal: diagonal, smoother: o.smoother, spectralRadius: radius, prolongator: p, restriction: r))
       current = coarse
       diagonal = current.diagonal()
     }
@@ -51,9 +51,9 @@ final class MultigridHierarchy {
     var diagonal = current.diagonal()
     for level in old.levels.dropLast() {
       guard let p = level.prolongator, let r = level.restriction else { break }
-      let weight = o.smoother == .jacobi ? (4.0 / 3.0) / SpectralRadiusEstimate.jacobi(current, diagonal: diagonal) : 1
+      let rho = o.smoother.needsSpectralRadius ? SpectralRadiusEstimate.jacobi(current, diagonal: diagonal) : 0
       let coarse = GalerkinProduct.coarseOperator(current, prolongator: p, restriction: r, symmetric: symmetric)
-      levels.append(MultigridLevel(a: current, diagonal: diagonal, jacobiWeight: weight, prolongator: p, restriction: r))
+      levels.append(MultigridLevel(a: current, diagonal: diagonal, smoother: o.smoother, spectralRadius: rho, prolongator: p, restriction: r))
       current = coarse
       diagonal = current.diagonal()
     }
@@ -65,7 +65,9 @@ final class MultigridHierarchy {
   ) throws {
     // The coarsest level: only its vectors are used (no smoothing); guard its diagonal.
     let safeDiagonal = diagonal.map { $0 > 0 ? $0 : 1 }
-    self.levels = levels + [MultigridLevel(a: coarsest, diagonal: safeDiagonal, jacobiWeight: 1, prolongator: nil, restriction: nil)]
+    self.levels = levels + [
+      MultigridLevel(a: coarsest, diagonal: safeDiagonal, smoother: .gaussSeidel, spectralRadius: 0, prolongator: nil, restriction: nil)
+    ]
     coarseSolver = try CoarseSolver(coarsest, symmetric: symmetric)
     smoother = o.smoother
     preSweeps = o.preSweeps

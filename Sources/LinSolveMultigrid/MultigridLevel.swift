@@ -8,8 +8,15 @@ final class MultigridLevel {
   let a: SparseMatrix
   /// `1/a_ii`.
   let inverseDiagonal: UnsafeMutableBufferPointer<Double>
-  /// The damped-Jacobi weight `(4/3)/ρ(D⁻¹A_l)` (used by the Jacobi smoother; 1 otherwise).
-  let jacobiWeight: Double
+  /// `ρ(D⁻¹A_l)` as estimated (``SpectralRadiusEstimate``) for the smoothers that need it
+  /// (damped Jacobi, Chebyshev); 0 otherwise.
+  let spectralRadius: Double
+  /// The damped-Jacobi weight `(4/3)/ρ(D⁻¹A_l)`.
+  var jacobiWeight: Double { spectralRadius > 0 ? (4.0 / 3.0) / spectralRadius : 1 }
+  /// `1/(a_ii + Σ_{j≠i} |a_ij|)` for the l1-Jacobi smoother (empty for the others).
+  let l1InverseDiagonal: UnsafeMutableBufferPointer<Double>
+  /// The Chebyshev smoother's update direction (empty for the others).
+  let direction: UnsafeMutableBufferPointer<Double>
   /// `P_l` (rows of this level × rows of the next); `nil` on the coarsest level.
   let prolongator: SparseMatrix?
   /// `R_l = P_lᵀ`; `nil` on the coarsest level.
@@ -25,10 +32,23 @@ final class MultigridLevel {
   /// The off-block sums of the partition's boundary rows during a Gauss–Seidel sweep.
   let offBlock: UnsafeMutableBufferPointer<Double>
 
-  init(a: SparseMatrix, diagonal d: [Double], jacobiWeight: Double, prolongator: SparseMatrix?, restriction: SparseMatrix?) {
+  init(
+    a: SparseMatrix, diagonal d: [Double], smoother: MultigridSmoother, spectralRadius: Double, prolongator: SparseMatrix?,
+    restriction: SparseMatrix?
+  ) {
     let n = a.rows
     self.a = a
-    self.jacobiWeight = jacobiWeight
+    self.spectralRadius = spectralRadius
+    l1InverseDiagonal = .allocate(capacity: smoother == .l1Jacobi ? n : 0)
+    if smoother == .l1Jacobi {
+      for i in 0..<n {
+        var s = 0.0
+        for k in a.rowPointers[i]..<a.rowPointers[i + 1] where Int(a.columnIndices[k]) != i { s += abs(a.values[k]) }
+        l1InverseDiagonal[i] = 1 / (d[i] + s)
+      }
+    }
+    direction = .allocate(capacity: smoother == .chebyshev ? n : 0)
+    direction.initialize(repeating: 0)
     self.prolongator = prolongator
     self.restriction = restriction
     partition = HybridPartition(a)
@@ -46,6 +66,8 @@ final class MultigridLevel {
 
   deinit {
     inverseDiagonal.deallocate()
+    l1InverseDiagonal.deallocate()
+    direction.deallocate()
     x.deallocate()
     b.deallocate()
     residual.deallocate()

@@ -63,10 +63,10 @@ struct SolveSystem: ParsableCommand {
   @Option(help: MemoryLimit.help)
   var memoryLimit: String?
 
-  @Option(parsing: .unconditional, help: "AMG strength threshold θ in [0, 1] (j is a strong neighbour of i when |a_ij| ≥ θ·√(a_ii a_jj)). Default: 0 for amg-sa (pyamg's; keeps every connection), 0.25 for amg (hypre's); 0.25 suits anisotropic problems.")
+  @Option(parsing: .unconditional, help: "AMG strength threshold θ in [0, 1]. amg-sa: j is strong for i when |a_ij| ≥ θ·√(a_ii a_jj), default 0 (pyamg's; keeps every connection), 0.25 suits anisotropic problems. amg (Ruge–Stüben): when −a_ij ≥ θ·max_k(−a_ik), default 0.25 (hypre's), 0.5 suits 3-D problems.")
   var amgTheta: Double?
 
-  @Option(help: "AMG smoother: gauss-seidel (symmetric: forward before, backward after) or jacobi.")
+  @Option(help: "AMG smoother: gauss-seidel (hybrid symmetric: forward before, backward after), jacobi (damped by (4/3)/ρ(D⁻¹A)), l1-jacobi (no spectral estimate needed) or chebyshev (degree 2 on [0.3ρ, 1.1ρ]; only products, fully parallel).")
   var amgSmoother: MultigridSmoother = .gaussSeidel
 
   @Option(help: "AMG cycle: v (visit the next coarser level once) or w (twice: more coarse work, fewer cycles on hard problems).")
