@@ -68,30 +68,38 @@ demo: build
 	@echo "== A sequence of 8 shifted Laplacians, ω learned by ChebCB from the shifts (Learning to Relax)"
 	$(RELEASE_BIN)/solve sequence Data/sequence/shifted_*.mtx --tune omega --context Data/sequence/contexts.txt
 
-## Experiments: each writes CSV files under results/ and draws SVG figures from them.
+## Experiments: each writes CSV files under results/ and draws SVG figures from them; the one
+## the README shows is copied to docs/figures/ (committed, so the figures are seen without a run).
+FIGURES := docs/figures
+publish = @mkdir -p $(FIGURES) && cp results/$(1) $(FIGURES)/ && echo "published $(FIGURES)/$(1)"
+
 experiments-build: deps
 	$(SWIFT) build -c release --product experiments
 
 poisson: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments poisson
 	python3 Examples/Experiments/plot_poisson.py results
+	$(call publish,poisson_iterations.svg)
 
 ## Krylov recycling on Darcy sequences (SKR, ICLR 2024, and the baselines it omits); heavier settings:
 ## .build/release/experiments recycle --help (--grid 200, --steps 100, --all-strategies, --gmres-systems 0).
 recycle: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments recycle
 	python3 Examples/Experiments/plot_recycle.py results
+	$(call publish,recycle_darcy-spd_jacobi.svg)
 
 ## Randomized sketching (about 8 minutes on 2 cores; the full grid: .build/release/experiments sketch --full).
 sketch: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments sketch
 	python3 Examples/Experiments/plot_sketch.py results
+	$(call publish,sketch_tall_time.svg)
 
 ## Learning to Relax (Khodak et al., ICLR 2024): shifted Laplacian (SOR), heat equation and larger
 ## SSOR-PCG sequences (heavier settings: .build/release/experiments sequence --large, --help).
 sequence: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments sequence
 	python3 Examples/Experiments/plot_sequence.py results
+	$(call publish,sequence_overview.svg)
 
 ## Hardening: fuzz the Matrix Market reader (libFuzzer + AddressSanitizer), sanitizer test runs.
 FUZZ_SECONDS ?= 60

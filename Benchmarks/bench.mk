@@ -55,6 +55,7 @@ bench-build: bench-deps bench-swift bench-peers
 bench: bench-build
 	python3 Benchmarks/run.py --mode full --peers $(BENCH_BUILD) \
 	  --swift $(RELEASE_BIN)/linsolve-bench --out results
+	$(call publish,bench.svg)
 
 bench-quick: bench-build
 	python3 Benchmarks/run.py --mode quick --peers $(BENCH_BUILD) \
@@ -80,9 +81,11 @@ bench-amg: build bench-amg-deps
 
 bench-amg-full: build bench-amg-deps
 	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode full --out results
+	$(call publish,amg.svg)
 
 bench-amg-scaling: build bench-amg-deps
 	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode scaling --out results
+	$(call publish,amg_scaling.svg)
 
 ## Removes the peers' build directory (results/ goes with `make clean`).
 bench-clean:
