@@ -86,6 +86,7 @@ public final class PreparedSolver {
     case .amg:
       let amg = try setUpMultigrid(for: a)
       noteMultigrid(amg)
+      preconditionerName = amg.name
       solver = MultigridIteration(multigrid: amg, stopping: configuration.stopping, recordHistory: configuration.recordHistory)
     case .lsqr, .lsmr, .lapack, .kaczmarz, .sketchLSQR, .iterativeSketch, .sketchProject:
       break
@@ -275,7 +276,8 @@ public final class PreparedSolver {
       if amg.builds > builds { iterationsAfterBuild = nil }
       return amg
     }
-    let amg: AlgebraicMultigrid = configuration.preconditioner == .amg && configuration.method != .amg
+    // `--method amg` iterates smoothed aggregation unless the configuration names Ruge–Stüben.
+    let amg: AlgebraicMultigrid = configuration.preconditioner == .amg
       ? try RugeStubenAMG(a, options: configuration.multigrid)
       : try SmoothedAggregationAMG(a, options: configuration.multigrid)
     multigrid = amg

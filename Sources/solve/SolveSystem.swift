@@ -108,8 +108,10 @@ struct SolveSystem: ParsableCommand {
     guard restart >= 1 else { throw ValidationError("--restart must be ≥ 1") }
     if let amgTheta, !(amgTheta.isFinite && amgTheta >= 0 && amgTheta <= 1) { throw ValidationError("--amg-theta \(amgTheta) is not in [0, 1]") }
     if let memoryLimit { _ = try MemoryLimit.parse(memoryLimit) }
-    if let preconditioner, preconditioner != .none, !method.acceptsPreconditioner && method != .auto {
-      throw ValidationError("--preconditioner does not apply to --method \(method.rawValue)")
+    if let preconditioner, preconditioner != .none, !method.acceptsPreconditioner && method != .auto
+      && !(method == .amg && preconditioner.isMultigrid)
+    {
+      throw ValidationError("--preconditioner does not apply to --method \(method.rawValue)" + (method == .amg ? " (amg takes amg or amg-sa: the cycle it iterates)" : ""))
     }
     if let rank = sketchOptions.rank, rank < 1 { throw ValidationError("--rank must be ≥ 1") }
     if let shift = sketchOptions.shift, !(shift > 0) { throw ValidationError("--shift must be > 0") }
@@ -179,7 +181,7 @@ struct SolveSystem: ParsableCommand {
         progress.direct = true
         progress.phase(solver.method == .lu ? "analyse and factorize" : "factorize", since: setupStart, detail: nil)
       }
-      if method.acceptsPreconditioner { report.preconditioner = solver.preconditionerName }
+      if method.acceptsPreconditioner || method == .amg { report.preconditioner = solver.preconditionerName }
       if solver.method != method.solverMethod { report.method = solver.method.rawValue }
       report.notes += solver.notes
       if view, let hierarchy = solver.multigridSummary { say("  AMG hierarchy:\n" + hierarchy.description.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")) }
