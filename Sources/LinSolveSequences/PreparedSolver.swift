@@ -46,6 +46,15 @@ public final class PreparedSolver {
 
   private var cholesky: CholeskyFactorization?
   private var lu: LUFactorization?
+
+  /// Symbolic analyses run so far by the kept factorization (CHOLMOD's or UMFPACK's, whichever
+  /// ``method`` uses): over a sequence with one sparsity pattern this stays at 1 while
+  /// ``numericFactorizations`` counts the systems. `nil` for the iterative methods.
+  public var symbolicAnalyses: Int? { method == .cholesky ? cholesky?.symbolicAnalyses : method == .lu ? lu?.symbolicAnalyses : nil }
+  /// Numeric factorizations run so far by the kept factorization.
+  public var numericFactorizations: Int? {
+    method == .cholesky ? cholesky?.numericFactorizations : method == .lu ? lu?.numericFactorizations : nil
+  }
   private var solver: (any IterativeSolver)?
 
   public init(_ configuration: SolverConfiguration) {

@@ -1,0 +1,274 @@
+import LinSolveCore
+import LinSolveTuning
+
+/// Learns the fastest of several strategies across a sequence of systems, by wall time, while
+/// solving every system to the tolerance — `solve sequence --tune auto`.
+///
+/// The arms are ``SequenceStrategy`` values, each with its own ``FixedStrategySequenceSolver``
+/// (so each keeps its factorization or AMG hierarchy); a ``PortfolioLearner`` (½-Tsallis-INF
+/// with wall-clock feedback, as PCGBandit: Khodak, Jung, Wynne, Chow, Kolemen, arXiv
+/// 2509.08765) picks one per system. For short sequences, exploration is bounded:
+///
+/// 1. **Opening.** Without an incumbent, the first active arm (put the most robust first)
+///    solves the system and becomes the incumbent.
+/// 2. **Bounded exploration.** An arm other than the incumbent gets ``margin`` × the
+///    incumbent's mean time (``ExplorationBudget``); it is stopped when it passes it or its
+///    first iterations' convergence rate predicts it will. The learner is charged the system's
+///    whole time (censored), and the incumbent finishes the system, warm-started from the
+///    stopped arm's iterate — a bad arm costs little.
+/// 3. **Failures.** An arm that fails (a factorization out of memory or not positive definite,
+///    IC(0) breakdown, CG meeting indefiniteness, no convergence) is dropped with a note; the
+///    incumbent, then a direct solve (Cholesky, then LU), finishes the system. A failure never
+///    ends the sequence.
+///
+/// The choices are deterministic for a seed and the costs observed (``costModel`` can replace
+/// wall time by any cost, e.g. in tests).
+///
+/// ```swift
+/// let portfolio = try PortfolioSequenceSolver(strategies: PortfolioSequenceSolver.defaultStrategies, seed: 1)
+/// for system in sequence { let step = try portfolio.solve(system); print(step.strategy, step.seconds) }
+/// ```
+public final class PortfolioSequenceSolver {
+  /// What happened to one strategy's attempt on a system.
+  public enum AttemptOutcome: Sendable, Equatable {
+    case solved
+    /// Stopped at (or predicted past) its exploration budget.
+    case aborted(String)
+    /// Failed; the arm was dropped.
+    case failed(String)
+  }
+
+  /// One strategy's attempt on a system.
+  public struct Attempt: Sendable {
+    public var strategy: String
+    /// The arm's index (`nil` for the built-in direct fallback).
+    public var arm: Int?
+    public var outcome: AttemptOutcome
+    public var iterations: Int
+    public var seconds: Double
+  }
+
+  /// One system: the step (the finishing solve, times summed over every attempt), the arm the
+  /// learner chose and each attempt.
+  public struct Step: Sendable {
+    public var step: SequenceStep
+    /// `nil` when every arm had been dropped.
+    public var chosenArm: Int?
+    public var attempts: [Attempt]
+  }
+
+  public let strategies: [SequenceStrategy]
+  /// The learner; save it to resume (its arms are the strategies' names).
+  public private(set) var learner: PortfolioLearner
+  public let stopping: StoppingCriterion
+  /// An exploring arm's budget as a multiple of the incumbent's mean time.
+  public var margin = 1.25
+  /// Stop an exploring arm as soon as its convergence rate predicts it will pass its budget.
+  public var predictsCost = true
+  /// The cost the learner sees for an attempt's system (`nil`: wall seconds, set-up + solve).
+  public var costModel: ((Attempt) -> Double)?
+
+  private var solvers: [FixedStrategySequenceSolver?]
+  private var fallback: FixedStrategySequenceSolver?
+  private var previousSolution: [Double]?
+  /// Mean wall seconds of each arm's complete solves in this process (the budget's reference).
+  private var secondsSum: [Double]
+  private var secondsCount: [Int]
+
+  /// The strategies tried by default, the most robust first (the opening): Cholesky; PCG with
+  /// AMG-SA, IC(0), Jacobi and SSOR(1.5), warm-started; GMRES with ILU(0); BiCGSTAB with ILU(0); LU.
+  public static let defaultStrategies: [SequenceStrategy] = [
+    SequenceStrategy(method: .cholesky),
+    SequenceStrategy(method: .pcg, preconditioner: .amgSA, warmStart: true),
+    SequenceStrategy(method: .pcg, preconditioner: .ic0, warmStart: true),
+    SequenceStrategy(method: .pcg, preconditioner: .jacobi, warmStart: true),
+    SequenceStrategy(method: .pcg, preconditioner: .ssor, omega: 1.5, warmStart: true),
+    SequenceStrategy(method: .gmres, preconditioner: .ilu0, warmStart: true),
+    SequenceStrategy(method: .bicgstab, preconditioner: .ilu0, warmStart: true),
+    SequenceStrategy(method: .lu),
+  ]
+
+  /// - Parameters:
+  ///   - learner: a saved learner to resume; its arms must be the strategies' names.
+  /// - Throws: an invalid strategy or criterion, repeated strategy names, or a learner made
+  ///   for other arms (``TuningError/invalidStrategy(_:)``).
+  public init(
+    strategies: [SequenceStrategy], stopping: StoppingCriterion = StoppingCriterion(), seed: UInt64 = 1,
+    learner: PortfolioLearner? = nil
+  ) throws {
+    for s in strategies { try s.validate() }
+    try stopping.validate()
+    let names = strategies.map(\.name)
+    if let learner, learner.arms != names {
+      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(names)")
+    }
+    self.learner = try learner ?? PortfolioLearner(arms: names, seed: seed)
+    self.strategies = strategies
+    self.stopping = stopping
+    solvers = Array(repeating: nil, count: strategies.count)
+    secondsSum = Array(repeating: 0, count: strategies.count)
+    secondsCount = Array(repeating: 0, count: strategies.count)
+  }
+
+  /// Continues with `learner` (saved by another process sharing the state) instead of the
+  /// current one; the arms' solvers and what they keep stay.
+  ///
+  /// - Throws: ``TuningError/invalidStrategy(_:)`` for a learner over other arms.
+  public func resume(from learner: PortfolioLearner) throws {
+    guard learner.arms == strategies.map(\.name) else {
+      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(strategies.map(\.name))")
+    }
+    self.learner = learner
+  }
+
+  /// Solves the next system: chooses an arm, bounds it unless it is the incumbent, and
+  /// finishes the system with the incumbent or a direct solve when it is stopped or fails.
+  ///
+  /// - Throws: only for input no strategy can take (sizes, non-finite values) or when every
+  ///   solve, the direct fallback included, threw.
+  public func solve(_ system: LinearSystem) throws -> Step {
+    let threshold = stopping.threshold(rhsNorm: Vector.norm(system.rhs), initialResidualNorm: 0)
+    var attempts: [Attempt] = []
+    var notes: [String] = []
+    var setup = 0.0, solve = 0.0
+    var guess: [Double]?
+    func record(_ step: SequenceStep) {
+      setup += step.setupSeconds
+      solve += step.solveSeconds
+    }
+
+    // The learner's arm, or the opening arm while there is no incumbent.
+    let incumbent = learner.incumbent
+    let chosen: Int
+    var isRound = false
+    if incumbent == nil {
+      guard let first = learner.activeArms.first else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
+      chosen = first
+    } else {
+      chosen = try learner.next()
+      isRound = true
+    }
+    let budget = chosen != incumbent ? reference(incumbent).map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
+    let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
+    attempts.append(first.attempt)
+    if let step = first.step { record(step); notes += step.notes }
+
+    switch first.attempt.outcome {
+    case .solved:
+      let step = first.step!
+      if isRound { try learner.observe(cost: cost(of: first.attempt)) } else { try learner.recordCompletion(of: chosen, cost: cost(of: first.attempt)) }
+      noteSeconds(chosen, first.attempt.seconds)
+      return finish(step, chosen, attempts, notes, setup, solve)
+    case .aborted(let why):
+      notes.append("\(strategies[chosen].name) stopped: \(why); finished by the incumbent")
+      guess = first.step?.result.x
+    case .failed(let why):
+      learner.drop(chosen, because: why)
+      notes.append("\(strategies[chosen].name) dropped: \(why)")
+      if let x = first.step?.result.x, Vector.allFinite(x) { guess = x }
+    }
+
+    // The incumbent finishes (warm-started from the stopped arm's iterate), else a direct solve.
+    var tried: Set<Int> = [chosen]
+    while let arm = learner.incumbent, !tried.contains(arm) {
+      tried.insert(arm)
+      let done = attempt(arm, system, budget: nil, threshold: threshold, initialGuess: guess)
+      attempts.append(done.attempt)
+      if let step = done.step { record(step); notes += step.notes }
+      if done.attempt.outcome == .solved, let step = done.step {
+        try chargeRound(isRound, attempts)
+        // A fresh solve measures the arm; one warm-started from a stopped arm's iterate does not.
+        if guess == nil { try learner.recordCompletion(of: arm, cost: cost(of: done.attempt)) }
+        return finish(step, chosen, attempts, notes, setup, solve)
+      }
+      if case .failed(let why) = done.attempt.outcome {
+        learner.drop(arm, because: why)
+        notes.append("\(strategies[arm].name) dropped: \(why)")
+      }
+    }
+    try chargeRound(isRound, attempts)
+    return try finishDirect(system, attempts, notes, setup, solve, chosen)
+  }
+
+  // MARK: Pieces
+
+  /// One arm's attempt: set-up (bounded by the budget), then the solve under its monitor.
+  private func attempt(
+    _ arm: Int, _ system: LinearSystem, budget: ExplorationBudget?, threshold: Double, initialGuess: [Double]?
+  ) -> (attempt: Attempt, step: SequenceStep?) {
+    let strategy = strategies[arm]
+    let name = strategy.name
+    do {
+      let solver = try solvers[arm] ?? FixedStrategySequenceSolver(strategy: strategy, stopping: stopping)
+      solvers[arm] = solver
+      solver.previousSolution = previousSolution
+      // The budget's monitor is made at the first call, after the set-up, so it knows its time.
+      var bounded: SolveMonitor?
+      let monitor: SolveMonitor? = budget.map { b in
+        { k, r in
+          if bounded == nil { bounded = b.monitor(setupSeconds: solver.prepared.setupSeconds, threshold: threshold) }
+          return bounded!(k, r)
+        }
+      }
+      let step = try solver.solve(system, initialGuess: initialGuess, monitor: monitor)
+      let iterations = step.result.iterations
+      if step.result.converged {
+        return (Attempt(strategy: name, arm: arm, outcome: .solved, iterations: iterations, seconds: step.seconds), step)
+      }
+      if let budget, step.result.reason == .cancelled, let why = budget.stopReason {
+        var stopped = step
+        stopped.result.reason = .timeLimit
+        return (Attempt(strategy: name, arm: arm, outcome: .aborted(why), iterations: iterations, seconds: step.seconds), stopped)
+      }
+      let why = "\(step.result.reason.rawValue) after \(iterations) iterations (relative residual \(step.result.relativeResidual))"
+      return (Attempt(strategy: name, arm: arm, outcome: .failed(why), iterations: iterations, seconds: step.seconds), step)
+    } catch {
+      let seconds = solvers[arm]?.prepared.setupSeconds ?? 0
+      return (Attempt(strategy: name, arm: arm, outcome: .failed("\(error)"), iterations: 0, seconds: seconds), nil)
+    }
+  }
+
+  /// The direct fallback (Cholesky, then LU) when no arm could finish the system.
+  private func finishDirect(
+    _ system: LinearSystem, _ attempts: [Attempt], _ notes: [String], _ setup: Double, _ solve: Double, _ chosen: Int?
+  ) throws -> Step {
+    var attempts = attempts, notes = notes
+    let solver = try fallback ?? FixedStrategySequenceSolver(strategy: SequenceStrategy(method: .cholesky), stopping: stopping, fallBack: true)
+    fallback = solver
+    let step = try solver.solve(system)
+    attempts.append(Attempt(strategy: step.strategy, arm: nil, outcome: step.result.converged ? .solved : .failed(step.result.reason.rawValue),
+                            iterations: step.result.iterations, seconds: step.seconds))
+    notes.append("finished by the direct fallback (\(step.strategy))")
+    return finish(step, chosen, attempts, notes + step.notes, setup + step.setupSeconds, solve + step.solveSeconds)
+  }
+
+  private func finish(_ step: SequenceStep, _ chosen: Int?, _ attempts: [Attempt], _ notes: [String], _ setup: Double, _ solve: Double) -> Step {
+    var total = step
+    total.setupSeconds = setup
+    total.solveSeconds = solve
+    total.notes = notes
+    if Vector.allFinite(total.result.x) { previousSolution = total.result.x }
+    return Step(step: total, chosenArm: chosen, attempts: attempts)
+  }
+
+  /// Charges the learner's pending round (if its arm is still active) with the system's cost so far.
+  private func chargeRound(_ isRound: Bool, _ attempts: [Attempt]) throws {
+    guard isRound, learner.pendingArm != nil else { return }
+    let total = attempts.reduce(0) { $0 + cost(of: $1) }
+    try learner.observe(cost: total, censored: true)
+  }
+
+  private func cost(of attempt: Attempt) -> Double { costModel?(attempt) ?? attempt.seconds }
+
+  private func noteSeconds(_ arm: Int, _ seconds: Double) {
+    secondsSum[arm] += seconds
+    secondsCount[arm] += 1
+  }
+
+  /// The incumbent's mean wall seconds: measured in this process, else the learner's (saved) mean.
+  private func reference(_ incumbent: Int?) -> Double? {
+    guard let i = incumbent else { return nil }
+    if secondsCount[i] > 0 { return secondsSum[i] / Double(secondsCount[i]) }
+    return costModel == nil ? learner.meanCost(i) : nil
+  }
+}
