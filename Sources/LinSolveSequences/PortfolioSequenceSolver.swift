@@ -9,8 +9,9 @@ import LinSolveTuning
 /// with wall-clock feedback, as PCGBandit: Khodak, Jung, Wynne, Chow, Kolemen, arXiv
 /// 2509.08765) picks one per system. For short sequences, exploration is bounded:
 ///
-/// 1. **Opening.** Without an incumbent, the first active arm (put the most robust first)
-///    solves the system and becomes the incumbent.
+/// 1. **Opening.** Without an incumbent (and before any direct fallback was timed), the first
+///    active arm (put the most robust first) solves the system unbounded and becomes the
+///    incumbent. After a fallback, arms are chosen by the learner and bounded by its time.
 /// 2. **Bounded exploration.** An arm other than the incumbent gets ``margin`` × the
 ///    incumbent's mean time (``ExplorationBudget``); it is stopped when it passes it or its
 ///    first iterations' convergence rate predicts it will. The learner is charged the system's
@@ -71,6 +72,8 @@ public final class PortfolioSequenceSolver {
   private var solvers: [FixedStrategySequenceSolver?]
   private var fallback: FixedStrategySequenceSolver?
   private var previousSolution: [Double]?
+  /// Seconds of the first direct fallback: the budget's reference while there is no incumbent.
+  private var fallbackSeconds: Double?
   /// Mean wall seconds of each arm's complete solves in this process (the budget's reference).
   private var secondsSum: [Double]
   private var secondsCount: [Int]
@@ -137,18 +140,19 @@ public final class PortfolioSequenceSolver {
       solve += step.solveSeconds
     }
 
-    // The learner's arm, or the opening arm while there is no incumbent.
+    // The learner's arm, or the opening arm while nothing has been timed.
     let incumbent = learner.incumbent
     let chosen: Int
     var isRound = false
-    if incumbent == nil {
+    let referenceSeconds = reference(incumbent) ?? fallbackSeconds
+    if incumbent == nil && referenceSeconds == nil {
       guard let first = learner.activeArms.first else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
       chosen = first
     } else {
       chosen = try learner.next()
       isRound = true
     }
-    let budget = chosen != incumbent ? reference(incumbent).map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
+    let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
     let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
     attempts.append(first.attempt)
     if let step = first.step { record(step); notes += step.notes }
@@ -160,7 +164,7 @@ public final class PortfolioSequenceSolver {
       noteSeconds(chosen, first.attempt.seconds)
       return finish(step, chosen, attempts, notes, setup, solve)
     case .aborted(let why):
-      notes.append("\(strategies[chosen].name) stopped: \(why); finished by the incumbent")
+      notes.append("\(strategies[chosen].name) stopped: \(why)")
       guess = first.step?.result.x
     case .failed(let why):
       learner.drop(chosen, because: why)
@@ -176,6 +180,7 @@ public final class PortfolioSequenceSolver {
       attempts.append(done.attempt)
       if let step = done.step { record(step); notes += step.notes }
       if done.attempt.outcome == .solved, let step = done.step {
+        notes.append("finished by \(strategies[arm].name), the best so far")
         try chargeRound(isRound, attempts)
         // A fresh solve measures the arm; one warm-started from a stopped arm's iterate does not.
         if guess == nil { try learner.recordCompletion(of: arm, cost: cost(of: done.attempt)) }
@@ -236,6 +241,7 @@ public final class PortfolioSequenceSolver {
     let solver = try fallback ?? FixedStrategySequenceSolver(strategy: SequenceStrategy(method: .cholesky), stopping: stopping, fallBack: true)
     fallback = solver
     let step = try solver.solve(system)
+    if step.result.converged && fallbackSeconds == nil { fallbackSeconds = step.seconds }
     attempts.append(Attempt(strategy: step.strategy, arm: nil, outcome: step.result.converged ? .solved : .failed(step.result.reason.rawValue),
                             iterations: step.result.iterations, seconds: step.seconds))
     notes.append("finished by the direct fallback (\(step.strategy))")
