@@ -6,7 +6,7 @@ DEB_PACKAGES := libopenblas-dev liblapacke-dev libsuitesparse-dev
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps plot-deps build test demo experiments-build poisson recycle sequence sketch fuzz test-asan test-tsan clean help
+.PHONY: all deps plot-deps build test demo experiments-build poisson recycle sequence portfolio sketch fuzz test-asan test-tsan clean help
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "make poisson iterations/time of every method on 2-D and 3-D Poisson; CSV + SVG in results/"
 	@echo "make recycle Krylov recycling (deflated CG, GCRO-DR, Fischer) vs PCG/GMRES/Cholesky on Darcy sequences; CSV + SVG in results/"
 	@echo "make sequence  Learning to Relax: bandit-tuned ω for SOR and SSOR-PCG over sequences of systems; CSV + SVG in results/"
+	@echo "make portfolio  fixed strategies vs the one learned by wall time (solve sequence --tune auto) on Darcy, heat, shifted-Laplacian and 3-D heat sequences; CSV + SVG + Markdown in results/"
 	@echo "make sketch  randomized sketching: tall least squares vs dgels, stability, Kaczmarz vs Krylov, KKT, Nyström PCG; CSV + SVG in results/"
 
 ## Install the system libraries when dpkg does not list them (fresh machines, CI).
@@ -81,6 +82,13 @@ sketch: experiments-build plot-deps
 sequence: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments sequence
 	python3 Examples/Experiments/plot_sequence.py results
+
+## Sequence portfolio (issue 16): every fixed strategy over Darcy, 2-D heat, shifted-Laplacian and
+## 3-D heat sequences against --tune auto (a few minutes on 2 cores); n = 10^6 for 3-D heat:
+## .build/release/experiments portfolio --large (--help for sizes, --arms, --margin).
+portfolio: experiments-build plot-deps
+	$(RELEASE_BIN)/experiments portfolio
+	python3 Examples/Experiments/plot_portfolio.py results
 
 ## Hardening: fuzz the Matrix Market reader (libFuzzer + AddressSanitizer), sanitizer test runs.
 FUZZ_SECONDS ?= 60
