@@ -18,6 +18,8 @@ public final class ExplorationBudget: @unchecked Sendable {
   public var minimumIterationsToPredict = 3
   /// Why the monitor stopped the solve (`nil`: it did not).
   public private(set) var stopReason: String?
+  /// The projected seconds of the whole solve when the prediction stopped it.
+  public private(set) var projectedSeconds: Double?
 
   private var start = ContinuousClock.now
   private var setupSeconds = 0.0
@@ -37,6 +39,7 @@ public final class ExplorationBudget: @unchecked Sendable {
     start = ContinuousClock.now
     self.setupSeconds = setupSeconds
     stopReason = nil
+    projectedSeconds = nil
     return { [self] k, r in
       if k == 0 {
         firstResidual = r
@@ -58,6 +61,7 @@ public final class ExplorationBudget: @unchecked Sendable {
         projected = self.setupSeconds + elapsed / Double(k) * iterations
       }
       if projected > seconds {
+        projectedSeconds = projected
         stopReason = "predicted at \(Self.format(projected)) s after \(k) iterations (contraction \(Self.format(rho))), budget \(Self.format(seconds)) s"
         return .stop
       }

@@ -47,6 +47,12 @@ public final class PortfolioSequenceSolver {
     public var outcome: AttemptOutcome
     public var iterations: Int
     public var seconds: Double
+    /// For an attempt stopped by its convergence-rate prediction: the projected seconds of the
+    /// whole solve (``ExplorationBudget``).
+    public var projectedSeconds: Double?
+
+    /// What the solve would have cost: the seconds spent, or the projection when larger.
+    public var estimatedSeconds: Double { max(seconds, projectedSeconds ?? 0) }
   }
 
   /// One system: the step (the finishing solve, times summed over every attempt), the arm the
@@ -74,22 +80,25 @@ public final class PortfolioSequenceSolver {
   private var previousSolution: [Double]?
   /// Seconds of the first direct fallback: the budget's reference while there is no incumbent.
   private var fallbackSeconds: Double?
-  /// Mean wall seconds of each arm's complete solves in this process (the budget's reference).
-  private var secondsSum: [Double]
-  private var secondsCount: [Int]
+  /// The moving average of each arm's complete wall seconds in this process (the budget's
+  /// reference; the weight of the newest is ``PortfolioLearner/recencyWeight``).
+  private var recentSeconds: [Double?]
 
   /// The strategies tried by default, the most robust first (the opening): Cholesky; PCG with
-  /// AMG-SA, IC(0), Jacobi and SSOR(1.5), warm-started; GMRES with ILU(0); BiCGSTAB with ILU(0); LU.
-  public static let defaultStrategies: [SequenceStrategy] = [
-    SequenceStrategy(method: .cholesky),
-    SequenceStrategy(method: .pcg, preconditioner: .amgSA, warmStart: true),
-    SequenceStrategy(method: .pcg, preconditioner: .ic0, warmStart: true),
-    SequenceStrategy(method: .pcg, preconditioner: .jacobi, warmStart: true),
-    SequenceStrategy(method: .pcg, preconditioner: .ssor, omega: 1.5, warmStart: true),
-    SequenceStrategy(method: .gmres, preconditioner: .ilu0, warmStart: true),
-    SequenceStrategy(method: .bicgstab, preconditioner: .ilu0, warmStart: true),
-    SequenceStrategy(method: .lu),
-  ]
+  /// every algebraic multigrid (``PreconditionerKind/isMultigrid``), IC(0), Jacobi and
+  /// SSOR(1.5), warm-started; GMRES and BiCGSTAB with ILU(0), warm-started; LU.
+  public static var defaultStrategies: [SequenceStrategy] {
+    [SequenceStrategy(method: .cholesky)]
+      + PreconditionerKind.allCases.filter(\.isMultigrid).map { SequenceStrategy(method: .pcg, preconditioner: $0, warmStart: true) }
+      + [
+        SequenceStrategy(method: .pcg, preconditioner: .ic0, warmStart: true),
+        SequenceStrategy(method: .pcg, preconditioner: .jacobi, warmStart: true),
+        SequenceStrategy(method: .pcg, preconditioner: .ssor, omega: 1.5, warmStart: true),
+        SequenceStrategy(method: .gmres, preconditioner: .ilu0, warmStart: true),
+        SequenceStrategy(method: .bicgstab, preconditioner: .ilu0, warmStart: true),
+        SequenceStrategy(method: .lu),
+      ]
+  }
 
   /// - Parameters:
   ///   - learner: a saved learner to resume; its arms must be the strategies' names.
@@ -109,8 +118,7 @@ public final class PortfolioSequenceSolver {
     self.strategies = strategies
     self.stopping = stopping
     solvers = Array(repeating: nil, count: strategies.count)
-    secondsSum = Array(repeating: 0, count: strategies.count)
-    secondsCount = Array(repeating: 0, count: strategies.count)
+    recentSeconds = Array(repeating: nil, count: strategies.count)
   }
 
   /// Continues with `learner` (saved by another process sharing the state) instead of the
@@ -165,11 +173,11 @@ public final class PortfolioSequenceSolver {
       return finish(step, chosen, attempts, notes, setup, solve)
     case .aborted(let why):
       notes.append("\(strategies[chosen].name) stopped: \(why)")
-      guess = first.step?.result.x
+      guess = bestStart(system, first.step?.result.x)
     case .failed(let why):
       learner.drop(chosen, because: why)
       notes.append("\(strategies[chosen].name) dropped: \(why)")
-      if let x = first.step?.result.x, Vector.allFinite(x) { guess = x }
+      guess = bestStart(system, first.step?.result.x)
     }
 
     // The incumbent finishes (warm-started from the stopped arm's iterate), else a direct solve.
@@ -183,7 +191,10 @@ public final class PortfolioSequenceSolver {
         notes.append("finished by \(strategies[arm].name), the best so far")
         try chargeRound(isRound, attempts)
         // A fresh solve measures the arm; one warm-started from a stopped arm's iterate does not.
-        if guess == nil { try learner.recordCompletion(of: arm, cost: cost(of: done.attempt)) }
+        if guess == nil {
+          try learner.recordCompletion(of: arm, cost: cost(of: done.attempt))
+          noteSeconds(arm, done.attempt.seconds)
+        }
         return finish(step, chosen, attempts, notes, setup, solve)
       }
       if case .failed(let why) = done.attempt.outcome {
@@ -223,7 +234,10 @@ public final class PortfolioSequenceSolver {
       if let budget, step.result.reason == .cancelled, let why = budget.stopReason {
         var stopped = step
         stopped.result.reason = .timeLimit
-        return (Attempt(strategy: name, arm: arm, outcome: .aborted(why), iterations: iterations, seconds: step.seconds), stopped)
+        let attempt = Attempt(
+          strategy: name, arm: arm, outcome: .aborted(why), iterations: iterations, seconds: step.seconds,
+          projectedSeconds: budget.projectedSeconds)
+        return (attempt, stopped)
       }
       let why = "\(step.result.reason.rawValue) after \(iterations) iterations (relative residual \(step.result.relativeResidual))"
       return (Attempt(strategy: name, arm: arm, outcome: .failed(why), iterations: iterations, seconds: step.seconds), step)
@@ -257,24 +271,44 @@ public final class PortfolioSequenceSolver {
     return Step(step: total, chosenArm: chosen, attempts: attempts)
   }
 
-  /// Charges the learner's pending round (if its arm is still active) with the system's cost so far.
+  /// Charges the learner's pending round (its arm was stopped, so it is still active) with the
+  /// larger of what the system cost in all and the stopped arm's projected cost — the estimate
+  /// of what the arm would have cost, so that an arm predicted to be slow is learned as slow
+  /// after a few of its iterations.
   private func chargeRound(_ isRound: Bool, _ attempts: [Attempt]) throws {
     guard isRound, learner.pendingArm != nil else { return }
-    let total = attempts.reduce(0) { $0 + cost(of: $1) }
-    try learner.observe(cost: total, censored: true)
+    let spent = attempts.reduce(0) { $0 + (costModel?($1) ?? $1.seconds) }
+    let projected = costModel == nil ? attempts.first?.projectedSeconds : nil
+    try learner.observe(cost: max(spent, projected ?? 0), censored: true)
   }
 
-  private func cost(of attempt: Attempt) -> Double { costModel?(attempt) ?? attempt.seconds }
+  /// The cost the learner sees: ``costModel``'s, else the attempt's estimated wall seconds.
+  private func cost(of attempt: Attempt) -> Double { costModel?(attempt) ?? attempt.estimatedSeconds }
 
   private func noteSeconds(_ arm: Int, _ seconds: Double) {
-    secondsSum[arm] += seconds
-    secondsCount[arm] += 1
+    recentSeconds[arm] = recentSeconds[arm].map {
+      (1 - PortfolioLearner.recencyWeight) * $0 + PortfolioLearner.recencyWeight * seconds
+    } ?? seconds
   }
 
-  /// The incumbent's mean wall seconds: measured in this process, else the learner's (saved) mean.
+  /// The incumbent's recent wall seconds: measured in this process, else the learner's (saved).
   private func reference(_ incumbent: Int?) -> Double? {
     guard let i = incumbent else { return nil }
-    if secondsCount[i] > 0 { return secondsSum[i] / Double(secondsCount[i]) }
-    return costModel == nil ? learner.meanCost(i) : nil
+    return recentSeconds[i] ?? (costModel == nil ? learner.recentCost(i) : nil)
+  }
+
+  /// The start for the solve that finishes a system: of a stopped or failed arm's iterate, the
+  /// previous solution and the system's own guess, the one with the smallest residual (`nil`:
+  /// zero is best).
+  private func bestStart(_ system: LinearSystem, _ iterate: [Double]?) -> [Double]? {
+    let a = system.matrix
+    var best: [Double]?
+    var bestNorm = Vector.norm(system.rhs)
+    for candidate in [iterate, system.initialGuess, previousSolution] {
+      guard let x = candidate, x.count == a.columns, Vector.allFinite(x) else { continue }
+      let r = a.residualNorm(x: x, b: system.rhs)
+      if r < bestNorm { (best, bestNorm) = (x, r) }
+    }
+    return best
   }
 }

@@ -10,8 +10,10 @@ import LinSolveCore
 ///
 /// - **Dropped arms.** An arm that failed (``drop(_:because:)``) gets probability 0 from then
 ///   on; the others are renormalised.
-/// - **Incumbent.** The active arm with the smallest mean *uncensored* cost (``incumbent``):
-///   what a caller falls back to, and whose mean cost bounds an exploration.
+/// - **Incumbent.** The active arm with the smallest *recent* uncensored cost (``incumbent``,
+///   an exponential moving average with weight ``recencyWeight`` on the newest complete solve,
+///   so that the incumbent follows a sequence that drifts): what a caller falls back to, and
+///   whose recent cost bounds an exploration.
 /// - **Censored costs.** A solve stopped at its budget reports the time it spent plus what the
 ///   system then cost to finish (``observe(cost:censored:)``): the learner is charged the round's
 ///   real cost, but the arm's own mean (which defines the incumbent) only learns from complete
@@ -34,6 +36,10 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// Complete (uncensored) solves per arm and their total cost.
   public private(set) var completedSolves: [Int]
   public private(set) var completedCost: [Double]
+  /// The moving average of each arm's complete costs (meaningless before its first).
+  public private(set) var recentCosts: [Double]
+  /// The weight of the newest complete cost in ``recentCost(_:)``.
+  public static let recencyWeight = 0.3
   /// Why each dropped arm was dropped (`nil`: active).
   public private(set) var dropReasons: [String?]
   /// The distribution of the last decision.
@@ -53,6 +59,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     cumulativeLosses = [Double](repeating: 0, count: arms.count)
     completedSolves = [Int](repeating: 0, count: arms.count)
     completedCost = [Double](repeating: 0, count: arms.count)
+    recentCosts = [Double](repeating: 0, count: arms.count)
     dropReasons = [String?](repeating: nil, count: arms.count)
     probabilities = [Double](repeating: 1 / Double(arms.count), count: arms.count)
     generator = SeededGenerator(seed: seed)
@@ -69,10 +76,20 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     completedSolves[i] > 0 ? completedCost[i] / Double(completedSolves[i]) : nil
   }
 
-  /// The active arm with the smallest mean complete cost (ties: the lower index), `nil` if no
-  /// active arm has completed a solve.
+  /// The moving average of arm `i`'s complete costs, `nil` before its first.
+  public func recentCost(_ i: Int) -> Double? { completedSolves[i] > 0 ? recentCosts[i] : nil }
+
+  /// The active arm with the smallest recent complete cost (ties: the lower index), `nil` if
+  /// no active arm has completed a solve.
   public var incumbent: Int? {
-    activeArms.compactMap { i in meanCost(i).map { (i, $0) } }.min { $0.1 < $1.1 }?.0
+    activeArms.compactMap { i in recentCost(i).map { (i, $0) } }.min { $0.1 < $1.1 }?.0
+  }
+
+  /// Counts a complete solve of `arm` in its mean and moving average.
+  private mutating func complete(_ arm: Int, cost: Double) {
+    recentCosts[arm] = completedSolves[arm] == 0 ? cost : (1 - Self.recencyWeight) * recentCosts[arm] + Self.recencyWeight * cost
+    completedSolves[arm] += 1
+    completedCost[arm] += cost
   }
 
   /// Chooses the next arm among the active ones.
@@ -99,10 +116,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     cumulativeLosses[arm] += loss / max(probabilities[arm], 1e-12)
     lossSum += loss
     rounds += 1
-    if !censored {
-      completedSolves[arm] += 1
-      completedCost[arm] += cost
-    }
+    if !censored { complete(arm, cost: cost) }
     pendingArm = nil
   }
 
@@ -111,8 +125,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   public mutating func recordCompletion(of arm: Int, cost: Double) throws {
     guard arms.indices.contains(arm) else { throw TuningError.invalidStrategy("no arm \(arm)") }
     guard cost.isFinite, cost >= 0 else { throw TuningError.invalidCost(cost) }
-    completedSolves[arm] += 1
-    completedCost[arm] += cost
+    complete(arm, cost: cost)
   }
 
   /// Removes `arm` from the choice for good (it failed), discarding a pending decision for it.
@@ -140,7 +153,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   }
 
   private enum CodingKeys: String, CodingKey {
-    case arms, seed, rounds, cumulativeLosses, lossSum, completedSolves, completedCost, dropReasons, probabilities
+    case arms, seed, rounds, cumulativeLosses, lossSum, completedSolves, completedCost, recentCosts, dropReasons, probabilities
     case pendingArm, generator
   }
 
@@ -153,16 +166,18 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     lossSum = try c.decode(Double.self, forKey: .lossSum)
     completedSolves = try c.decode([Int].self, forKey: .completedSolves)
     completedCost = try c.decode([Double].self, forKey: .completedCost)
+    recentCosts = try c.decode([Double].self, forKey: .recentCosts)
     dropReasons = try c.decode([String?].self, forKey: .dropReasons)
     probabilities = try c.decode([Double].self, forKey: .probabilities)
     pendingArm = try c.decodeIfPresent(Int.self, forKey: .pendingArm)
     generator = try c.decode(SeededGenerator.self, forKey: .generator)
     let d = arms.count
     let consistent =
-      TuningLimits.isValidRounds(rounds) && [cumulativeLosses.count, completedSolves.count, completedCost.count,
+      TuningLimits.isValidRounds(rounds) && [cumulativeLosses.count, completedSolves.count, completedCost.count, recentCosts.count,
                                              dropReasons.count, probabilities.count].allSatisfy { $0 == d }
       && cumulativeLosses.allSatisfy { $0 >= 0 && $0.isFinite } && lossSum >= 0 && lossSum.isFinite
       && completedSolves.allSatisfy { $0 >= 0 } && completedCost.allSatisfy { $0 >= 0 && $0.isFinite }
+      && recentCosts.allSatisfy { $0 >= 0 && $0.isFinite }
       && probabilities.allSatisfy { $0 >= 0 && $0.isFinite } && (pendingArm.map { (0..<d).contains($0) } ?? true)
     guard consistent else {
       throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "inconsistent portfolio learner state"))
@@ -178,6 +193,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     try c.encode(lossSum, forKey: .lossSum)
     try c.encode(completedSolves, forKey: .completedSolves)
     try c.encode(completedCost, forKey: .completedCost)
+    try c.encode(recentCosts, forKey: .recentCosts)
     try c.encode(dropReasons, forKey: .dropReasons)
     try c.encode(probabilities, forKey: .probabilities)
     try c.encodeIfPresent(pendingArm, forKey: .pendingArm)
