@@ -9,9 +9,10 @@ import LinSolveTuning
 /// with wall-clock feedback, as PCGBandit: Khodak, Jung, Wynne, Chow, Kolemen, arXiv
 /// 2509.08765) picks one per system. For short sequences, exploration is bounded:
 ///
-/// 1. **Opening.** Without an incumbent (and before any direct fallback was timed), the first
-///    active arm (put the most robust first) solves the system unbounded and becomes the
-///    incumbent. After a fallback, arms are chosen by the learner and bounded by its time.
+/// 1. **Opening.** Without an incumbent (and before any direct fallback was timed), the arm
+///    ``AutoChoice`` would pick — else the first active one (put the most robust first) — solves
+///    the system unbounded and becomes the incumbent. After a fallback, arms are chosen by the
+///    learner and bounded by its time.
 /// 2. **Bounded exploration.** An arm other than the incumbent gets ``margin`` × the
 ///    incumbent's mean time (``ExplorationBudget``); it is stopped when it passes it or its
 ///    first iterations' convergence rate predicts it will. The learner is charged the system's
@@ -72,6 +73,9 @@ public final class PortfolioSequenceSolver {
   public var margin = 1.25
   /// Stop an exploring arm as soon as its convergence rate predicts it will pass its budget.
   public var predictsCost = true
+  /// Open with the arm ``AutoChoice`` would pick for the first matrix (when it is one of the
+  /// arms); `false`: with the first active arm, as listed.
+  public var opensWithAutoChoice = true
   /// The cost the learner sees for an attempt's system (`nil`: wall seconds, set-up + solve).
   public var costModel: ((Attempt) -> Double)?
 
@@ -154,8 +158,9 @@ public final class PortfolioSequenceSolver {
     var isRound = false
     let referenceSeconds = reference(incumbent) ?? fallbackSeconds
     if incumbent == nil && referenceSeconds == nil {
-      guard let first = learner.activeArms.first else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
-      chosen = first
+      guard let opening = openingArm(for: system.matrix) else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
+      chosen = opening.arm
+      notes.append("opening with \(strategies[chosen].name)\(opening.why)")
     } else {
       chosen = try learner.next()
       isRound = true
@@ -207,6 +212,21 @@ public final class PortfolioSequenceSolver {
   }
 
   // MARK: Pieces
+
+  /// The arm that opens (solves unbounded, nothing being timed yet): the active arm that
+  /// ``AutoChoice`` would pick for `a` (method and preconditioner; CG and PCG alike), else the
+  /// first active arm.
+  private func openingArm(for a: SparseMatrix) -> (arm: Int, why: String)? {
+    let active = learner.activeArms
+    guard let first = active.first else { return nil }
+    guard active.count > 1, opensWithAutoChoice else { return (first, "") }
+    let auto = AutoChoice.choose(for: a)
+    func family(_ m: SolverMethod) -> SolverMethod { m == .cg ? .pcg : m }
+    let match = active.first { i in
+      family(strategies[i].method) == family(auto.method) && strategies[i].preconditioner == auto.preconditioner
+    }
+    return match.map { ($0, " (auto's choice: \(auto.why))") } ?? (first, "")
+  }
 
   /// One arm's attempt: set-up (bounded by the budget), then the solve under its monitor.
   private func attempt(

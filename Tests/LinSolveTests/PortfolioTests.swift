@@ -131,6 +131,7 @@ struct PortfolioTests {
     let portfolio = try PortfolioSequenceSolver(
       strategies: [SequenceStrategy(method: .cg), SequenceStrategy(method: .cholesky), SequenceStrategy(method: .lu)],
       stopping: StoppingCriterion(rtol: Self.rtol, maxIterations: 500), seed: 2)
+    portfolio.opensWithAutoChoice = false
     for system in systems {
       let step = try portfolio.solve(system)
       #expect(step.step.result.converged, Comment(rawValue: step.step.notes.joined(separator: "; ")))
@@ -139,18 +140,39 @@ struct PortfolioTests {
     #expect(!portfolio.learner.isActive(0))
     #expect(portfolio.learner.dropReasons[0]?.contains("500 iterations") == true)
     #expect(portfolio.learner.isActive(2))
-    // Symmetric indefinite: CG meets pᵀAp ≤ 0 or misses; Cholesky fails; LU solves.
+    // Symmetric indefinite: Cholesky opens (auto's choice: a positive diagonal) and fails; LU
+    // solves; CG is stopped or dropped whenever it is tried.
     let indefinite = Self.shifted(1, grid: 8)[0].matrix.shifted(by: -3.7)
     let second = try PortfolioSequenceSolver(
       strategies: [SequenceStrategy(method: .cg), SequenceStrategy(method: .cholesky), SequenceStrategy(method: .lu)],
       stopping: StoppingCriterion(rtol: Self.rtol, maxIterations: 500), seed: 2)
     let b = [Double](repeating: 1, count: indefinite.rows)
-    for _ in 0..<4 {
+    for t in 0..<8 {
       let step = try second.solve(LinearSystem(matrix: indefinite, rhs: b))
       #expect(step.step.result.converged, Comment(rawValue: step.step.notes.joined(separator: "; ")))
+      if t == 0 {
+        #expect(step.chosenArm == 1)
+        #expect(step.step.notes.contains { $0.contains("cholesky dropped: factorization failed") })
+      }
+      for attempt in step.attempts where attempt.arm == 0 {
+        if case .solved = attempt.outcome { Issue.record("CG solved an indefinite system") }
+      }
     }
-    #expect(!second.learner.isActive(0) && !second.learner.isActive(1))
-    #expect(second.learner.incumbent == 2)
+    #expect(!second.learner.isActive(1))
+    #expect(second.learner.isActive(2))
+  }
+
+  @Test("The opening arm is auto's choice when it is an arm, else the first")
+  func opening() throws {
+    let system = Self.shifted(1)[0]
+    let strategies = [try SequenceStrategy(name: "pcg+jacobi+warm"), SequenceStrategy(method: .cholesky)]
+    let portfolio = try PortfolioSequenceSolver(strategies: strategies, stopping: StoppingCriterion(rtol: Self.rtol))
+    let step = try portfolio.solve(system)
+    #expect(step.chosenArm == 1)  // n = 144 ≤ 5000, SPD: auto picks Cholesky
+    #expect(step.step.notes.first?.contains("auto's choice") == true)
+    let listed = try PortfolioSequenceSolver(strategies: strategies, stopping: StoppingCriterion(rtol: Self.rtol))
+    listed.opensWithAutoChoice = false
+    #expect(try listed.solve(system).chosenArm == 0)
   }
 
   @Test("An exploration past its budget is stopped and the incumbent finishes the system to rtol")
