@@ -14,6 +14,7 @@ from collections import OrderedDict
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 out = sys.argv[1] if len(sys.argv) > 1 else "results"
 path = os.path.join(out, "portfolio_summary.csv")
@@ -57,6 +58,9 @@ for column, (workload, rows) in enumerate(workloads.items()):
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("total time / best fixed in hindsight")
     ax.set_title(f"{workload} (n = {rows[0]['n']}, {rows[0]['systems']} systems)", fontsize=10)
 

@@ -25,6 +25,11 @@ public final class ExplorationBudget: @unchecked Sendable {
   private var setupSeconds = 0.0
   private var firstResidual = 0.0
 
+  /// Thrown by ``checkFactorization(flops:rate:)``: the factorization would pass the budget.
+  public struct Exceeded: Error, Sendable {
+    public var projectedSeconds: Double
+  }
+
   public init(seconds: Double, predicts: Bool = true) {
     self.seconds = seconds
     self.predicts = predicts
@@ -32,6 +37,18 @@ public final class ExplorationBudget: @unchecked Sendable {
 
   /// Whether a set-up of `setupSeconds` has already used the budget.
   public func isExceeded(bySetup setupSeconds: Double) -> Bool { setupSeconds > seconds }
+
+  /// Before a numeric factorization of `flops` floating-point operations at `rate` per second
+  /// (what the same arm reached last time, else an optimistic 10¹⁰): throws ``Exceeded`` when
+  /// the projected `set-up so far + flops / rate` passes the budget, so a direct arm too slow
+  /// for the budget costs its symbolic analysis only (kept for later systems of the pattern).
+  public func checkFactorization(flops: Double, rate: Double, setupSoFar: Double) throws {
+    let projected = setupSoFar + flops / rate
+    guard predicts, projected > seconds else { return }
+    projectedSeconds = projected
+    stopReason = "factorization predicted at \(Self.format(projected)) s (\(Self.format(flops)) flops), budget \(Self.format(seconds)) s"
+    throw Exceeded(projectedSeconds: projected)
+  }
 
   /// A monitor for a solve after a set-up of `setupSeconds`, converging at `threshold`
   /// (the criterion's `max(rtol‖b‖, atol)`).

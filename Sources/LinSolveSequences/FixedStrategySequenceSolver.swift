@@ -1,4 +1,5 @@
 import LinSolveCore
+import LinSolveDirect
 
 /// Solves the systems of a sequence one after another with one ``SequenceStrategy``, reusing
 /// what the strategy allows: one ``PreparedSolver`` is set up again for each matrix, so CHOLMOD
@@ -45,13 +46,17 @@ public final class FixedStrategySequenceSolver {
   ///   - initialGuess: overrides the start (``LinearSystem/initialGuess``, else the previous
   ///     solution with warm start, else zero).
   ///   - monitor: called every iteration (``SolveMonitor``); returning `.stop` ends the solve.
+  ///   - beforeFactorizing: sees CHOLMOD's estimate of the factor before the numeric
+  ///     factorization; an error it throws ends the solve there
+  ///     (``PreparedSolver/setUp(for:beforeFactorizing:)``).
   /// - Throws: the set-up's errors (a factorization that fails or runs out of memory, IC(0)
   ///   breakdown without fallback) and invalid input. Non-convergence is in the result.
-  public func solve(_ system: LinearSystem, initialGuess: [Double]? = nil, monitor: SolveMonitor? = nil) throws
-    -> SequenceStep
-  {
+  public func solve(
+    _ system: LinearSystem, initialGuess: [Double]? = nil, monitor: SolveMonitor? = nil,
+    beforeFactorizing: ((CholeskyFactorization.FactorEstimate) throws -> Void)? = nil
+  ) throws -> SequenceStep {
     let a = system.matrix
-    try prepared.setUp(for: a)
+    try prepared.setUp(for: a, beforeFactorizing: beforeFactorizing)
     let setup = prepared.setupSeconds
     let candidates = [initialGuess, system.initialGuess, strategy.warmStart ? previousSolution : nil]
     let x0 = candidates.lazy.compactMap { $0 }.first { $0.count == a.columns && Vector.allFinite($0) }

@@ -1,4 +1,5 @@
 import LinSolveCore
+import LinSolveDirect
 import LinSolveTuning
 
 /// Learns the fastest of several strategies across a sequence of systems, by wall time, while
@@ -84,6 +85,11 @@ public final class PortfolioSequenceSolver {
   private var previousSolution: [Double]?
   /// Seconds of the first direct fallback: the budget's reference while there is no incumbent.
   private var fallbackSeconds: Double?
+  /// Each Cholesky arm's numeric factorization rate (flops per second) when it last completed.
+  private var factorRates: [Int: Double] = [:]
+  /// The factorization rate assumed before an arm has been measured: optimistic, so that a
+  /// factorization is only stopped when it could not fit the budget even at this rate.
+  static let optimisticFactorRate = 1e10
   /// The moving average of each arm's complete wall seconds in this process (the budget's
   /// reference; the weight of the newest is ``PortfolioLearner/recencyWeight``).
   private var recentSeconds: [Double?]
@@ -147,9 +153,11 @@ public final class PortfolioSequenceSolver {
     var notes: [String] = []
     var setup = 0.0, solve = 0.0
     var guess: [Double]?
-    func record(_ step: SequenceStep) {
-      setup += step.setupSeconds
-      solve += step.solveSeconds
+    /// Adds an attempt's time: its step's set-up and solve, or (no step: it threw) its set-up.
+    func record(_ attempt: Attempt, _ step: SequenceStep?) {
+      setup += step?.setupSeconds ?? attempt.seconds
+      solve += step?.solveSeconds ?? 0
+      notes += step?.notes ?? []
     }
 
     // The learner's arm, or the opening arm while nothing has been timed.
@@ -168,7 +176,7 @@ public final class PortfolioSequenceSolver {
     let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
     let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
     attempts.append(first.attempt)
-    if let step = first.step { record(step); notes += step.notes }
+    record(first.attempt, first.step)
 
     switch first.attempt.outcome {
     case .solved:
@@ -191,7 +199,7 @@ public final class PortfolioSequenceSolver {
       tried.insert(arm)
       let done = attempt(arm, system, budget: nil, threshold: threshold, initialGuess: guess)
       attempts.append(done.attempt)
-      if let step = done.step { record(step); notes += step.notes }
+      record(done.attempt, done.step)
       if done.attempt.outcome == .solved, let step = done.step {
         notes.append("finished by \(strategies[arm].name), the best so far")
         try chargeRound(isRound, attempts)
@@ -246,7 +254,21 @@ public final class PortfolioSequenceSolver {
           return bounded!(k, r)
         }
       }
-      let step = try solver.solve(system, initialGuess: initialGuess, monitor: monitor)
+      // A Cholesky arm under a budget stops before its numeric factorization when that is
+      // projected past the budget (at the rate this arm reached before).
+      let start = ContinuousClock.now
+      var factorization: (flops: Double, after: Double)?
+      let beforeFactorizing: ((CholeskyFactorization.FactorEstimate) throws -> Void)? = budget.map { b in
+        { [factorRates] estimate in
+          let elapsed = Self.seconds(since: start)
+          factorization = (estimate.flops, elapsed)
+          try b.checkFactorization(flops: estimate.flops, rate: factorRates[arm] ?? Self.optimisticFactorRate, setupSoFar: elapsed)
+        }
+      }
+      let step = try solver.solve(system, initialGuess: initialGuess, monitor: monitor, beforeFactorizing: beforeFactorizing)
+      if let (flops, after) = factorization, step.setupSeconds > after, flops > 0 {
+        factorRates[arm] = flops / (step.setupSeconds - after)
+      }
       let iterations = step.result.iterations
       if step.result.converged {
         return (Attempt(strategy: name, arm: arm, outcome: .solved, iterations: iterations, seconds: step.seconds), step)
@@ -261,6 +283,11 @@ public final class PortfolioSequenceSolver {
       }
       let why = "\(step.result.reason.rawValue) after \(iterations) iterations (relative residual \(step.result.relativeResidual))"
       return (Attempt(strategy: name, arm: arm, outcome: .failed(why), iterations: iterations, seconds: step.seconds), step)
+    } catch let exceeded as ExplorationBudget.Exceeded {
+      let why = budget?.stopReason ?? "factorization past the budget"
+      let seconds = solvers[arm]?.prepared.setupSeconds ?? 0
+      return (Attempt(strategy: name, arm: arm, outcome: .aborted(why), iterations: 0, seconds: seconds,
+                      projectedSeconds: exceeded.projectedSeconds), nil)
     } catch {
       let seconds = solvers[arm]?.prepared.setupSeconds ?? 0
       return (Attempt(strategy: name, arm: arm, outcome: .failed("\(error)"), iterations: 0, seconds: seconds), nil)
@@ -315,6 +342,11 @@ public final class PortfolioSequenceSolver {
   private func reference(_ incumbent: Int?) -> Double? {
     guard let i = incumbent else { return nil }
     return recentSeconds[i] ?? (costModel == nil ? learner.recentCost(i) : nil)
+  }
+
+  private static func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
   }
 
   /// The start for the solve that finishes a system: of a stopped or failed arm's iterate, the

@@ -64,11 +64,13 @@ public final class PreparedSolver {
 
   /// Factorizes `a` (direct methods) or builds the preconditioner and the solver (iterative
   /// ones). `beforeFactorizing` sees CHOLMOD's estimate of the factor between its symbolic
-  /// analysis and the numeric factorization (what `solve --view` prints).
+  /// analysis and the numeric factorization (what `solve --view` prints); an error it throws
+  /// ends the set-up before the numeric factorization (a sequence portfolio's budget).
   ///
-  /// - Throws: the factorization's or the preconditioner's errors (``LinSolveError``).
+  /// - Throws: the factorization's or the preconditioner's errors (``LinSolveError``), or
+  ///   `beforeFactorizing`'s.
   public func setUp(
-    for a: SparseMatrix, beforeFactorizing: ((CholeskyFactorization.FactorEstimate) -> Void)? = nil
+    for a: SparseMatrix, beforeFactorizing: ((CholeskyFactorization.FactorEstimate) throws -> Void)? = nil
   ) throws {
     let start = ContinuousClock.now
     defer { setupSeconds = Self.seconds(since: start) }
@@ -80,7 +82,7 @@ public final class PreparedSolver {
         let factor = cholesky ?? CholeskyFactorization()
         cholesky = factor
         let estimate = try factor.analyze(a)
-        beforeFactorizing?(estimate)
+        try beforeFactorizing?(estimate)
         try factor.factorize(a)
       } catch LinSolveError.factorizationFailed(let reason) where configuration.fallBack && !reason.contains("limit") {
         notes.append("Cholesky failed (\(reason)); using LU")

@@ -198,6 +198,32 @@ struct PortfolioTests {
     #expect(portfolio.learner.incumbent == 0)
   }
 
+  @Test("A Cholesky arm whose factorization is projected past its budget stops after the symbolic analysis")
+  func factorizationBudget() throws {
+    let portfolio = try PortfolioSequenceSolver(
+      strategies: [try SequenceStrategy(name: "pcg+jacobi+warm"), SequenceStrategy(method: .cholesky)],
+      stopping: StoppingCriterion(rtol: Self.rtol), seed: 4)
+    portfolio.opensWithAutoChoice = false
+    portfolio.margin = 1e-9
+    var stopped = 0
+    for system in Self.shifted(30, grid: 10) {
+      let step = try portfolio.solve(system)
+      #expect(step.step.result.converged)
+      #expect(Self.trueResidualMet(system, step.step.result))
+      for attempt in step.attempts where attempt.arm == 1 {
+        guard case .aborted(let why) = attempt.outcome else {
+          Issue.record("cholesky was not stopped: \(attempt.outcome)")
+          continue
+        }
+        #expect(why.contains("factorization predicted"), "\(why)")
+        #expect(attempt.projectedSeconds ?? 0 > 0)
+        stopped += 1
+      }
+    }
+    #expect(stopped >= 1)
+    #expect(portfolio.learner.isActive(1), "a stopped arm is not dropped")
+  }
+
   @Test("The learner saves and resumes exactly; a learner for other arms is refused")
   func learnerRoundTrip() throws {
     var learner = try PortfolioLearner(arms: ["a", "b", "c"], seed: 9)
