@@ -15,10 +15,13 @@ import LinSolveTuning
 ///    the system unbounded and becomes the incumbent. After a fallback, arms are chosen by the
 ///    learner and bounded by its time.
 /// 2. **Bounded exploration.** An arm other than the incumbent gets ``margin`` × the
-///    incumbent's mean time (``ExplorationBudget``); it is stopped when it passes it or its
-///    first iterations' convergence rate predicts it will. The learner is charged the system's
-///    whole time (censored), and the incumbent finishes the system, warm-started from the
-///    stopped arm's iterate — a bad arm costs little.
+///    incumbent's recent time (``ExplorationBudget``); it is stopped when it passes it, when its
+///    first iterations' convergence rate predicts it will, or — a Cholesky arm — when CHOLMOD's
+///    flop estimate does, before the numeric factorization. The incumbent finishes the system
+///    from the stopped arm's iterate (or the previous solution, whichever is closer), and the
+///    learner is charged the larger of the system's whole time and the stopped arm's projected
+///    time (a censored cost: it does not count towards the arm's own mean) — a bad arm costs a
+///    few iterations and is learned as slow at once.
 /// 3. **Failures.** An arm that fails (a factorization out of memory or not positive definite,
 ///    IC(0) breakdown, CG meeting indefiniteness, no convergence) is dropped with a note; the
 ///    incumbent, then a direct solve (Cholesky, then LU), finishes the system. A failure never
@@ -29,7 +32,7 @@ import LinSolveTuning
 ///
 /// ```swift
 /// let portfolio = try PortfolioSequenceSolver(strategies: PortfolioSequenceSolver.defaultStrategies, seed: 1)
-/// for system in sequence { let step = try portfolio.solve(system); print(step.strategy, step.seconds) }
+/// for system in sequence { let step = try portfolio.solve(system); print(step.step.strategy, step.step.seconds) }
 /// ```
 public final class PortfolioSequenceSolver {
   /// What happened to one strategy's attempt on a system.
@@ -70,7 +73,7 @@ public final class PortfolioSequenceSolver {
   /// The learner; save it to resume (its arms are the strategies' names).
   public private(set) var learner: PortfolioLearner
   public let stopping: StoppingCriterion
-  /// An exploring arm's budget as a multiple of the incumbent's mean time.
+  /// An exploring arm's budget as a multiple of the incumbent's recent time.
   public var margin = 1.25
   /// Stop an exploring arm as soon as its convergence rate predicts it will pass its budget.
   public var predictsCost = true
