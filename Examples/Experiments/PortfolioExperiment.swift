@@ -69,6 +69,7 @@ struct PortfolioExperiment: ParsableCommand {
     var markdown = "# Sequence portfolio: fixed strategies vs --tune auto\n\n"
       + "Total seconds = set-up + solve over the sequence (generation excluded); rtol \(rtol); "
       + "threads \(Parallel.threads); learner seed \(seed), margin \(margin).\n"
+    try warmUp(strategies, stopping)
     for workload in try makeWorkloads() {
       say("== \(workload.label)")
       // The tuned run first: its total caps the fixed runs.
@@ -104,6 +105,16 @@ struct PortfolioExperiment: ParsableCommand {
                  header: ["workload", "n", "systems", "run", "kind", "total_seconds", "solved", "ratio_to_best", "note"], rows: summary)
     try markdown.write(toFile: "\(output)/portfolio.md", atomically: true, encoding: .utf8)
     say("wrote \(output)/portfolio_summary.csv, \(output)/portfolio_<workload>_tuned.csv, \(output)/portfolio.md")
+  }
+
+  /// Runs every strategy once on a small Poisson system, untimed, so that no timed run pays
+  /// for loading CHOLMOD/UMFPACK or starting the thread pools.
+  func warmUp(_ strategies: [SequenceStrategy], _ stopping: StoppingCriterion) throws {
+    let a = Poisson.matrix2D(32)
+    let system = LinearSystem(matrix: a, rhs: a.applied(to: [Double](repeating: 1, count: a.columns)))
+    for strategy in strategies {
+      _ = try? FixedStrategySequenceSolver(strategy: strategy, stopping: stopping).solve(system)
+    }
   }
 
   /// One fixed strategy over the sequence: its total, or `nil` when a system failed or the
