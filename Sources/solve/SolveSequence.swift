@@ -20,12 +20,13 @@ struct SolveSequence: ParsableCommand {
       error (--reset-state starts a new learner). Processes sharing a state take turns, one
       system at a time, through a lock on FILE.lock.
 
-      --method cg|pcg|gmres|minres|bicgstab|cholesky|lu|amg (with --preconditioner) runs one
-      fixed strategy over the sequence, reusing the symbolic factorization while the pattern is
-      unchanged and refreshing an AMG hierarchy; --warm-start starts each iterative solve from
-      the previous solution. --tune auto learns the fastest of several strategies (--arms) by
-      wall time with a bandit (Tsallis-INF, as PCGBandit), bounding each exploration by
-      --margin × the best strategy's time; a failing strategy is dropped, never ends the run.
+      --method cg|pcg|gmres|minres|bicgstab|cholesky|lu|amg (with --preconditioner) runs one \
+      fixed strategy over the sequence, reusing the symbolic factorization while the pattern is \
+      unchanged and refreshing an AMG hierarchy; --warm-start starts each iterative solve from \
+      the previous solution. --tune auto learns the fastest of several strategies (--arms) by \
+      wall time with a bandit (Tsallis-INF, as PCGBandit), bounding each exploration by \
+      --margin × the best strategy's recent time; a failing strategy is dropped, never ends the \
+      run. Rows: strategy, iterations, seconds (set-up + solve), true relative residual.
       """)
 
   enum SequenceMethod: String, ExpressibleByArgument, CaseIterable {
@@ -73,10 +74,10 @@ struct SolveSequence: ParsableCommand {
   @Flag(help: "Start each iterative solve of a fixed --method from the previous system's solution.")
   var warmStart = false
 
-  @Option(help: "With --tune auto: the strategies tried, comma-separated, the opening one first (method[(ω or restart)][+preconditioner[(ω)]][+warm], e.g. cholesky,pcg+amg-sa+warm,pcg+ic0+warm). Default: \(SolveSequence.defaultArms), or the --state's.")
+  @Option(help: "With --tune auto: the strategies tried, comma-separated; the first system is solved by the one auto would pick, else the first listed (method[(ω or restart)][+preconditioner[(ω)]][+warm], e.g. cholesky,pcg+amg-sa+warm,pcg+ic0+warm). Default: \(SolveSequence.defaultArms), or the --state's.")
   var arms: String?
 
-  @Option(help: "With --tune auto: a strategy being explored is stopped past this multiple of the best strategy's mean time.")
+  @Option(help: "With --tune auto: a strategy being explored is stopped past this multiple of the best strategy's recent time.")
   var margin: Double = 1.25
 
   @Option(help: "What to learn across the sequence: omega (SOR's ω), or auto (the fastest strategy, by wall time).")
