@@ -38,7 +38,7 @@ struct PortfolioExperiment: ParsableCommand {
   @Flag(help: "Large sizes: Darcy 256, heat 256, shifted 256, 3-D heat m = 100 (n = 10^6).")
   var large = false
 
-  @Option(help: "The strategies (fixed runs and the tuned run's arms), comma-separated, opening arm first. Default: the portfolio's.")
+  @Option(help: "The strategies (fixed runs and the tuned run's arms), comma-separated. Default: every default strategy as a fixed run, and the tuned run's default arms for the first matrix (for these SPD workloads: Cholesky and the PCG arms).")
   var arms: String?
 
   @Option(help: "Seed of the tuned run's learner.")
@@ -62,8 +62,8 @@ struct PortfolioExperiment: ParsableCommand {
   func run() throws {
     guard systems >= 1 else { throw ValidationError("--systems must be at least 1") }
     guard fixedCap > 1 else { throw ValidationError("--fixed-cap must be above 1") }
-    let strategies = try arms.map { text in try text.split(separator: ",").map { try SequenceStrategy(name: String($0)) } }
-      ?? PortfolioSequenceSolver.defaultStrategies
+    let asked = try arms.map { text in try text.split(separator: ",").map { try SequenceStrategy(name: String($0)) } }
+    let strategies = asked ?? PortfolioSequenceSolver.defaultStrategies
     let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
     var summary: [[String]] = []
     var markdown = "# Sequence portfolio: fixed strategies vs --tune auto\n\n"
@@ -73,7 +73,8 @@ struct PortfolioExperiment: ParsableCommand {
     for workload in try makeWorkloads() {
       say("== \(workload.label)")
       // The tuned run first: its total caps the fixed runs.
-      let tuned = try runTuned(strategies, workload, stopping)
+      let tuned = try runTuned(
+        asked ?? PortfolioSequenceSolver.defaultStrategies(for: workload.system(0, previous: nil).matrix), workload, stopping)
       var fixed: [(String, Double?, Int, String)] = []
       for strategy in strategies {
         let run = runFixed(strategy, workload, stopping, cap: fixedCap * tuned.total)

@@ -113,6 +113,22 @@ public final class PortfolioSequenceSolver {
       ]
   }
 
+  /// The default strategies that suit `a`, fewer arms to explore on a short sequence: for a
+  /// symmetric matrix with a positive diagonal (as ``AutoChoice`` tells), Cholesky and the PCG
+  /// arms; otherwise LU, GMRES and BiCGSTAB with ILU(0), and GMRES with every multigrid.
+  public static func defaultStrategies(for a: SparseMatrix) -> [SequenceStrategy] {
+    defaultStrategies(symmetricPositiveDiagonal: a.isSymmetric(tolerance: 1e-14) && a.diagonal().allSatisfy { $0 > 0 })
+  }
+
+  /// ``defaultStrategies(for:)`` for a matrix that is (or is not) symmetric with a positive diagonal.
+  public static func defaultStrategies(symmetricPositiveDiagonal spdLike: Bool) -> [SequenceStrategy] {
+    if spdLike { return defaultStrategies.filter { $0.method == .cholesky || $0.method == .pcg } }
+    return [SequenceStrategy(method: .lu)]
+      + [SequenceStrategy(method: .gmres, preconditioner: .ilu0, warmStart: true),
+         SequenceStrategy(method: .bicgstab, preconditioner: .ilu0, warmStart: true)]
+      + PreconditionerKind.allCases.filter(\.isMultigrid).map { SequenceStrategy(method: .gmres, preconditioner: $0, warmStart: true) }
+  }
+
   /// - Parameters:
   ///   - learner: a saved learner to resume; its arms must be the strategies' names.
   /// - Throws: an invalid strategy or criterion, repeated strategy names, or a learner made

@@ -56,7 +56,7 @@ extension SolveSequence {
           portfolio = try make(try learner.arms.map { try SequenceStrategy(name: $0) }, learner)
         }
       }
-      if portfolio == nil { portfolio = try make(asked ?? PortfolioSequenceSolver.defaultStrategies, nil) }
+      if portfolio == nil { portfolio = try make(asked ?? PortfolioSequenceSolver.defaultStrategies(for: system.matrix), nil) }
       let solver = portfolio!
       let step: PortfolioSequenceSolver.Step
       do { step = try solver.solve(system) } catch { throw CLIFailure.wrap(error, file: path) }
