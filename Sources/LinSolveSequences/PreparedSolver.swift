@@ -46,6 +46,11 @@ public final class PreparedSolver {
 
   private var cholesky: CholeskyFactorization?
   private var lu: LUFactorization?
+  /// IC(0) and ILU(0), kept so that a matrix of the same pattern reuses their symbolic phase.
+  private var incompleteCholesky: IncompleteCholesky?
+  private var incompleteLU: IncompleteLU?
+  /// The preconditioner of the last ``setUp(for:beforeFactorizing:)`` (`nil` for none).
+  public private(set) var preconditioner: (any Preconditioner)?
 
   /// Symbolic analyses run so far by the kept factorization (CHOLMOD's or UMFPACK's, whichever
   /// ``method`` uses): over a sequence with one sparsity pattern this stays at 1 while
@@ -75,6 +80,7 @@ public final class PreparedSolver {
     let start = ContinuousClock.now
     defer { setupSeconds = Self.seconds(since: start) }
     notes = []
+    preconditioner = nil
     method = configuration.method
     switch configuration.method {
     case .cholesky:
@@ -207,7 +213,11 @@ public final class PreparedSolver {
     case .ssor:
       m = try SSORPreconditioner(a, omega: c.omega)
     case .ilu0:
-      m = try IncompleteLU(a)
+      // Kept across set-ups: the symbolic phase is skipped while the pattern is unchanged.
+      let ilu = incompleteLU ?? IncompleteLU()
+      incompleteLU = ilu
+      try ilu.setUp(for: a)
+      m = ilu
     case .cholesky:
       m = try DirectPreconditioner(a)
     case .nystrom:
@@ -229,7 +239,9 @@ public final class PreparedSolver {
       }
     case .ic0:
       do {
-        let ic = try IncompleteCholesky(a)
+        let ic = incompleteCholesky ?? IncompleteCholesky()
+        incompleteCholesky = ic
+        try ic.setUp(for: a)
         if ic.shift > 0 { notes.append("IC(0) needed a diagonal shift of \(ic.shift)·diag(A)") }
         m = ic
       } catch where c.fallBack {
@@ -238,6 +250,7 @@ public final class PreparedSolver {
       }
     }
     preconditionerName = m.name
+    preconditioner = m
     return m
   }
 

@@ -27,8 +27,10 @@ struct PortfolioTests {
     let stopping = StoppingCriterion(rtol: Self.rtol)
     let driver = try FixedStrategySequenceSolver(strategy: strategy, stopping: stopping)
     let systems = Self.shifted()
+    var preconditioners: [ObjectIdentifier] = []
     for system in systems {
       let step = try driver.solve(system)
+      if let m = driver.prepared.preconditioner { preconditioners.append(ObjectIdentifier(m as AnyObject)) }
       let alone = PreparedSolver(strategy.configuration(stopping: stopping))
       try alone.setUp(for: system.matrix)
       let reference = try alone.solve(system.matrix, system.rhs).result
@@ -43,6 +45,15 @@ struct PortfolioTests {
         #expect(difference <= 1e-10 * (reference.x.map(abs).max() ?? 1), "\(name): solutions differ by \(difference)")
       }
       #expect(step.seconds == step.setupSeconds + step.solveSeconds)
+    }
+    // IC(0) and ILU(0) are kept (one object for the sequence): their symbolic phase runs once.
+    if [.ic0, .ilu0].contains(strategy.preconditioner) {
+      #expect(Set(preconditioners).count == 1, "\(name): one preconditioner object")
+      if let ic = driver.prepared.preconditioner as? IncompleteCholesky {
+        #expect(ic.symbolicSetups == 1)
+        #expect(ic.numericFactorizations >= systems.count)
+      }
+      if let ilu = driver.prepared.preconditioner as? IncompleteLU { #expect(ilu.symbolicSetups == 1) }
     }
     if strategy.method.isDirect {
       // One pattern: one symbolic analysis, one numeric factorization per system.
