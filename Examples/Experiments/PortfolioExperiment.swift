@@ -128,7 +128,18 @@ struct PortfolioExperiment: ParsableCommand {
       let driver = try FixedStrategySequenceSolver(strategy: strategy, stopping: stopping)
       var total = 0.0, previous: [Double]?
       for t in 0..<workload.count {
-        let step = try driver.solve(workload.system(t, previous: previous))
+        // A factorization that could not fit the cap even at 10 GFlop/s is not started.
+        let spent = total
+        let step: SequenceStep
+        do {
+          step = try driver.solve(workload.system(t, previous: previous), beforeFactorizing: { estimate in
+            let projected = spent + estimate.flops / 1e10
+            if projected > cap { throw ExplorationBudget.Exceeded(projectedSeconds: projected) }
+          })
+        } catch let exceeded as ExplorationBudget.Exceeded {
+          return (nil, t, String(format: "stopped at system %d: its factorization (≥ %.3g s at 10 GFlop/s) passes %.3g × the tuned total",
+                                 t + 1, exceeded.projectedSeconds - spent, fixedCap))
+        }
         total += step.seconds
         guard step.result.converged else {
           return (nil, t, "failed at system \(t + 1): \(step.result.reason.rawValue) after \(step.result.iterations) iterations")

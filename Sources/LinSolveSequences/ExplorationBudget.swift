@@ -28,6 +28,7 @@ public final class ExplorationBudget: @unchecked Sendable {
   /// Thrown by ``checkFactorization(flops:rate:)``: the factorization would pass the budget.
   public struct Exceeded: Error, Sendable {
     public var projectedSeconds: Double
+    public init(projectedSeconds: Double) { self.projectedSeconds = projectedSeconds }
   }
 
   public init(seconds: Double, predicts: Bool = true) {
