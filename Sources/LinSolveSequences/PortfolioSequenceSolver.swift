@@ -25,7 +25,8 @@ import LinSolveTuning
 /// 3. **Failures.** An arm that fails (a factorization out of memory or not positive definite,
 ///    IC(0) breakdown, CG meeting indefiniteness, no convergence) is dropped with a note; the
 ///    incumbent, then a direct solve (Cholesky, then LU), finishes the system. A failure never
-///    ends the sequence.
+///    ends the sequence: should the direct solve fail too (out of memory), the system is
+///    reported unsolved (``StopReason/breakdown``) and the next one is solved.
 ///
 /// The choices are deterministic for a seed and the costs observed (``costModel`` can replace
 /// wall time by any cost, e.g. in tests).
@@ -185,7 +186,11 @@ public final class PortfolioSequenceSolver {
     var isRound = false
     let referenceSeconds = reference(incumbent) ?? fallbackSeconds
     if incumbent == nil && referenceSeconds == nil {
-      guard let opening = openingArm(for: system.matrix) else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
+      // The choice (auto's symmetry and dimension checks) counts as set-up.
+      let start = ContinuousClock.now
+      let choice = openingArm(for: system.matrix)
+      setup += Self.seconds(since: start)
+      guard let opening = choice else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
       chosen = opening.arm
       notes.append("opening with \(strategies[chosen].name)\(opening.why)")
     } else {
@@ -320,7 +325,27 @@ public final class PortfolioSequenceSolver {
     var attempts = attempts, notes = notes
     let solver = try fallback ?? FixedStrategySequenceSolver(strategy: SequenceStrategy(method: .cholesky), stopping: stopping, fallBack: true)
     fallback = solver
-    let step = try solver.solve(system)
+    let step: SequenceStep
+    do {
+      step = try solver.solve(system)
+    } catch let error as LinSolveError {
+      // Out of memory or not factorizable either: the system is reported unsolved (with the
+      // best start there is) and the sequence goes on.
+      switch error {
+      case .factorizationFailed, .memoryLimitExceeded: break
+      default: throw error
+      }
+      let a = system.matrix
+      let x = bestStart(system, nil) ?? [Double](repeating: 0, count: a.columns)
+      let r = a.residualNorm(x: x, b: system.rhs)
+      let unsolved = SolveResult(
+        x: x, reason: .breakdown, iterations: 0, residualNorm: r, trueResidualNorm: r, rhsNorm: Vector.norm(system.rhs))
+      let seconds = solver.prepared.setupSeconds
+      attempts.append(Attempt(strategy: "cholesky→lu", arm: nil, outcome: .failed("\(error)"), iterations: 0, seconds: seconds))
+      notes.append("the direct fallback failed too (\(error)): system not solved")
+      let failed = SequenceStep(strategy: "none", result: unsolved, setupSeconds: seconds, solveSeconds: 0)
+      return finish(failed, chosen, attempts, notes, setup + seconds, solve)
+    }
     if step.result.converged && fallbackSeconds == nil { fallbackSeconds = step.seconds }
     attempts.append(Attempt(strategy: step.strategy, arm: nil, outcome: step.result.converged ? .solved : .failed(step.result.reason.rawValue),
                             iterations: step.result.iterations, seconds: step.seconds))

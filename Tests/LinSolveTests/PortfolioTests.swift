@@ -173,6 +173,35 @@ struct PortfolioTests {
     #expect(second.learner.isActive(2))
   }
 
+  @Test("A system nothing can solve is reported unsolved and the sequence goes on")
+  func unsolvableSystem() throws {
+    // The path graph's Laplacian is singular; b = e₁ is not in its range.
+    let n = 20
+    var entries: [(row: Int, column: Int, value: Double)] = []
+    for i in 0..<n {
+      entries.append((i, i, i == 0 || i == n - 1 ? 1 : 2))
+      if i > 0 { entries.append((i, i - 1, -1)) }
+      if i < n - 1 { entries.append((i, i + 1, -1)) }
+    }
+    let singular = try SparseMatrix(rows: n, columns: n, entries: entries)
+    var e1 = [Double](repeating: 0, count: n)
+    e1[0] = 1
+    let good = Poisson.matrix1D(n)
+    let portfolio = try PortfolioSequenceSolver(
+      strategies: [SequenceStrategy(method: .cg), SequenceStrategy(method: .lu)],
+      stopping: StoppingCriterion(rtol: Self.rtol, maxIterations: 200), seed: 1)
+    portfolio.opensWithAutoChoice = false
+    let first = try portfolio.solve(LinearSystem(matrix: singular, rhs: e1))
+    #expect(!first.step.result.converged)
+    #expect(!Self.trueResidualMet(LinearSystem(matrix: singular, rhs: e1), first.step.result))
+    for _ in 0..<3 {
+      let system = LinearSystem(matrix: good, rhs: e1)
+      let step = try portfolio.solve(system)
+      #expect(step.step.result.converged, Comment(rawValue: step.step.notes.joined(separator: "; ")))
+      #expect(Self.trueResidualMet(system, step.step.result))
+    }
+  }
+
   @Test("The opening arm is auto's choice when it is an arm, else the first")
   func opening() throws {
     let system = Self.shifted(1)[0]
