@@ -33,6 +33,8 @@ public final class FixedStrategySequenceSolver {
     self.strategy = strategy
     self.stopping = stopping
     prepared = PreparedSolver(strategy.configuration(stopping: stopping, fallBack: fallBack))
+    // Rebuild policy: any solve after a build counts as grown, so the next set-up rebuilds.
+    if strategy.rebuildsMultigrid { prepared.multigridRebuildFactor = 0 }
   }
 
   /// Symbolic analyses of the kept factorization (`nil` for iterative strategies).

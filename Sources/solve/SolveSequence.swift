@@ -74,7 +74,7 @@ struct SolveSequence: ParsableCommand {
   @Flag(help: "Start each iterative solve of a fixed --method from the previous system's solution.")
   var warmStart = false
 
-  @Option(help: "With --tune auto: the strategies tried, comma-separated; the first system is solved by the one auto would pick, else the first listed (method[(ω or restart)][+preconditioner[(ω)]][+warm], e.g. cholesky,pcg+amg-sa+warm,pcg+ic0+warm). Default: for a symmetric matrix with a positive diagonal \(SolveSequence.defaultArms(symmetric: true)), otherwise \(SolveSequence.defaultArms(symmetric: false)); or the --state's.")
+  @Option(help: "With --tune auto: the strategies tried, comma-separated; the first system is solved by the one auto would pick, else the first listed (method[(ω, restart or θ)][+preconditioner[(ω or θ)]][+rebuild][+warm], e.g. cholesky,pcg+amg-sa+warm,pcg+amg-sa(0.08)+rebuild,pcg+ic0+warm). Default: for a symmetric matrix with a positive diagonal \(SolveSequence.defaultArms(symmetric: true)), otherwise \(SolveSequence.defaultArms(symmetric: false)); or the --state's.")
   var arms: String?
 
   @Option(help: "With --tune auto: a strategy being explored is stopped past this multiple of the best strategy's recent time.")

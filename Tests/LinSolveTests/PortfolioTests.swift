@@ -82,12 +82,28 @@ struct PortfolioTests {
     #expect(second.result.converged)
   }
 
+  @Test("The AMG reuse policy: refreshed across the sequence by default, rebuilt for every system with +rebuild")
+  func multigridReusePolicy() throws {
+    let systems = Self.shifted(4, grid: 16)
+    for (name, word) in [("pcg+amg-sa", "refreshed"), ("pcg+amg-sa+rebuild", "rebuilt")] {
+      let driver = try FixedStrategySequenceSolver(strategy: try SequenceStrategy(name: name), stopping: StoppingCriterion(rtol: Self.rtol))
+      for (t, system) in systems.enumerated() {
+        let step = try driver.solve(system)
+        #expect(step.result.converged)
+        if t > 0 { #expect(step.notes.contains { $0.contains(word) }, "\(name), system \(t + 1): \(step.notes)") }
+      }
+    }
+  }
+
   @Test("Strategy names round-trip; bad names are refused")
   func names() throws {
-    for name in ["cholesky", "pcg+ssor(1.2)+warm", "gmres(30)+ilu0", "sor(1.7)", "cg", "pcg+amg-sa+warm"] {
+    for name in ["cholesky", "pcg+ssor(1.2)+warm", "gmres(30)+ilu0", "sor(1.7)", "cg", "pcg+amg-sa+warm",
+                 "pcg+amg-sa(0.08)+rebuild+warm", "amg(0.25)", "gmres+amg-sa+rebuild"] {
       #expect(try SequenceStrategy(name: name).name == name)
     }
-    for bad in ["", "qr", "cholesky+ic0", "pcg+bogus", "sor(2.5)", "lu+warm+warm", "pcg+nystrom", "lsqr"] {
+    #expect(try SequenceStrategy(name: "pcg+amg-sa(0.08)").configuration(stopping: StoppingCriterion()).multigrid.theta == 0.08)
+    for bad in ["", "qr", "cholesky+ic0", "pcg+bogus", "sor(2.5)", "lu+warm+warm", "pcg+nystrom", "lsqr",
+                "pcg+ic0+rebuild", "pcg+amg-sa(1.5)", "pcg+jacobi(0.1)", "cholesky(0.2)"] {
       #expect(throws: LinSolveError.self, "\(bad)") { try SequenceStrategy(name: bad) }
     }
   }
