@@ -6,7 +6,7 @@ DEB_PACKAGES := libopenblas-dev liblapacke-dev libsuitesparse-dev
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps plot-deps build test demo experiments-build poisson recycle sequence sketch fuzz test-asan test-tsan clean help
+.PHONY: all deps plot-deps build test demo experiments-build poisson recycle sequence portfolio sketch fuzz test-asan test-tsan clean help
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "make poisson iterations/time of every method on 2-D and 3-D Poisson; CSV + SVG in results/"
 	@echo "make recycle Krylov recycling (deflated CG, GCRO-DR, Fischer) vs PCG/GMRES/Cholesky on Darcy sequences; CSV + SVG in results/"
 	@echo "make sequence  Learning to Relax: bandit-tuned ω for SOR and SSOR-PCG over sequences of systems; CSV + SVG in results/"
+	@echo "make portfolio            fixed strategies vs the one learned by wall time (solve sequence --tune auto) on Darcy, heat, shifted-Laplacian and 3-D heat sequences; CSV + SVG + Markdown in results/"
 	@echo "make sketch  randomized sketching: tall least squares vs dgels, stability, Kaczmarz vs Krylov, KKT, Nyström PCG (about 8 minutes); CSV + SVG in results/"
 	@echo "make experiments-build   release build of the experiments executable (make poisson, recycle, sequence, sketch run it)"
 	@echo "make plot-deps           install matplotlib (pip, only when missing) for the figures"
@@ -100,6 +101,14 @@ sequence: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments sequence
 	python3 Examples/Experiments/plot_sequence.py results
 	$(call publish,sequence_overview.svg)
+
+## Sequence portfolio (issue 16): every fixed strategy over Darcy, 2-D heat, shifted-Laplacian and
+## 3-D heat sequences against --tune auto (a few minutes on 2 cores); n = 10^6 for 3-D heat:
+## .build/release/experiments portfolio --large (--help for sizes, --arms, --margin).
+portfolio: experiments-build plot-deps
+	$(RELEASE_BIN)/experiments portfolio
+	python3 Examples/Experiments/plot_portfolio.py results
+	$(call publish,portfolio.svg)
 
 ## Hardening: fuzz the Matrix Market reader (libFuzzer + AddressSanitizer), sanitizer test runs.
 FUZZ_SECONDS ?= 60

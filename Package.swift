@@ -77,7 +77,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/Experiments",
-      exclude: ["plot_poisson.py", "plot_sequence.py", "plot_sketch.py", "plot_recycle.py"]),
+      exclude: [
+        "plot_poisson.py", "plot_sequence.py", "plot_sketch.py", "plot_recycle.py", "plot_portfolio.py",
+      ]),
 
     // MARK: - Benchmarks (make bench, make bench-quick; peers and runner in Benchmarks/)
     .executableTarget(

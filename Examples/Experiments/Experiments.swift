@@ -9,7 +9,9 @@ struct Experiments: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "experiments",
     abstract: "Run LinSolve's experiments and write CSV results under results/.",
-    subcommands: [PoissonExperiment.self, SequenceExperiment.self, SketchExperiment.self, RecycleExperiment.self])
+    subcommands: [
+      PoissonExperiment.self, SequenceExperiment.self, SketchExperiment.self, RecycleExperiment.self, PortfolioExperiment.self,
+    ])
 }
 
 /// Writes rows to a CSV file (creating the folder), atomically.

@@ -46,6 +46,20 @@ public final class PreparedSolver {
 
   private var cholesky: CholeskyFactorization?
   private var lu: LUFactorization?
+  /// IC(0) and ILU(0), kept so that a matrix of the same pattern reuses their symbolic phase.
+  private var incompleteCholesky: IncompleteCholesky?
+  private var incompleteLU: IncompleteLU?
+  /// The preconditioner of the last ``setUp(for:beforeFactorizing:)`` (`nil` for none).
+  public private(set) var preconditioner: (any Preconditioner)?
+
+  /// Symbolic analyses run so far by the kept factorization (CHOLMOD's or UMFPACK's, whichever
+  /// ``method`` uses): over a sequence with one sparsity pattern this stays at 1 while
+  /// ``numericFactorizations`` counts the systems. `nil` for the iterative methods.
+  public var symbolicAnalyses: Int? { method == .cholesky ? cholesky?.symbolicAnalyses : method == .lu ? lu?.symbolicAnalyses : nil }
+  /// Numeric factorizations run so far by the kept factorization.
+  public var numericFactorizations: Int? {
+    method == .cholesky ? cholesky?.numericFactorizations : method == .lu ? lu?.numericFactorizations : nil
+  }
   private var solver: (any IterativeSolver)?
 
   public init(_ configuration: SolverConfiguration) {
@@ -55,15 +69,18 @@ public final class PreparedSolver {
 
   /// Factorizes `a` (direct methods) or builds the preconditioner and the solver (iterative
   /// ones). `beforeFactorizing` sees CHOLMOD's estimate of the factor between its symbolic
-  /// analysis and the numeric factorization (what `solve --view` prints).
+  /// analysis and the numeric factorization (what `solve --view` prints); an error it throws
+  /// ends the set-up before the numeric factorization (a sequence portfolio's budget).
   ///
-  /// - Throws: the factorization's or the preconditioner's errors (``LinSolveError``).
+  /// - Throws: the factorization's or the preconditioner's errors (``LinSolveError``), or
+  ///   `beforeFactorizing`'s.
   public func setUp(
-    for a: SparseMatrix, beforeFactorizing: ((CholeskyFactorization.FactorEstimate) -> Void)? = nil
+    for a: SparseMatrix, beforeFactorizing: ((CholeskyFactorization.FactorEstimate) throws -> Void)? = nil
   ) throws {
     let start = ContinuousClock.now
     defer { setupSeconds = Self.seconds(since: start) }
     notes = []
+    preconditioner = nil
     method = configuration.method
     switch configuration.method {
     case .cholesky:
@@ -71,7 +88,7 @@ public final class PreparedSolver {
         let factor = cholesky ?? CholeskyFactorization()
         cholesky = factor
         let estimate = try factor.analyze(a)
-        beforeFactorizing?(estimate)
+        try beforeFactorizing?(estimate)
         try factor.factorize(a)
       } catch LinSolveError.factorizationFailed(let reason) where configuration.fallBack && !reason.contains("limit") {
         notes.append("Cholesky failed (\(reason)); using LU")
@@ -197,7 +214,11 @@ public final class PreparedSolver {
     case .ssor:
       m = try SSORPreconditioner(a, omega: c.omega)
     case .ilu0:
-      m = try IncompleteLU(a)
+      // Kept across set-ups: the symbolic phase is skipped while the pattern is unchanged.
+      let ilu = incompleteLU ?? IncompleteLU()
+      incompleteLU = ilu
+      try ilu.setUp(for: a)
+      m = ilu
     case .cholesky:
       m = try DirectPreconditioner(a)
     case .nystrom:
@@ -225,7 +246,9 @@ public final class PreparedSolver {
       }
     case .ic0:
       do {
-        let ic = try IncompleteCholesky(a)
+        let ic = incompleteCholesky ?? IncompleteCholesky()
+        incompleteCholesky = ic
+        try ic.setUp(for: a)
         if ic.shift > 0 { notes.append("IC(0) needed a diagonal shift of \(ic.shift)·diag(A)") }
         m = ic
       } catch where c.fallBack {
@@ -234,6 +257,7 @@ public final class PreparedSolver {
       }
     }
     preconditionerName = m.name
+    preconditioner = m
     return m
   }
 

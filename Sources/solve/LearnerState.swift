@@ -5,7 +5,9 @@ import LinSolve
 import Glibc
 #endif
 
-/// The `--state` file of `solve sequence --tune omega`: the learner and what it was made with.
+/// The `--state` file of `solve sequence --tune omega` and `--tune auto`: the learner and what
+/// it was made with — a ``ParameterTuner`` (ω) or a ``PortfolioLearner`` (strategies; its arms
+/// and seed are what it was made with, the method is `auto`).
 ///
 /// The tuner records its grid, learner (strategy, context range), cost kind and seed; the file
 /// adds the method whose ω is learned. A state is only ever used with the options it was made
@@ -19,13 +21,21 @@ struct LearnerState: Codable {
   static let maximumBytes = 256 << 20
 
   var formatVersion = LearnerState.currentFormat
-  /// `sor`, `ssor` or `ssor-pcg`; nil for a format-1 file.
+  /// `sor`, `ssor`, `ssor-pcg` or `auto`; nil for a format-1 file.
   var method: String?
-  var tuner: ParameterTuner
+  /// The ω learner (`--tune omega`).
+  var tuner: ParameterTuner?
+  /// The strategy learner (`--tune auto`).
+  var portfolio: PortfolioLearner?
 
   init(method: String, tuner: ParameterTuner) {
     self.method = method
     self.tuner = tuner
+  }
+
+  init(portfolio: PortfolioLearner) {
+    method = "auto"
+    self.portfolio = portfolio
   }
 
   /// The state saved at `path`, or nil when there is no file. Throws ``CLIFailure/badInput(_:)``
@@ -67,7 +77,12 @@ struct LearnerState: Codable {
         forKey: .formatVersion, in: c, debugDescription: "unsupported learner state format \(formatVersion)")
     }
     method = try c.decode(String.self, forKey: .method)
-    tuner = try c.decode(ParameterTuner.self, forKey: .tuner)
+    tuner = try c.decodeIfPresent(ParameterTuner.self, forKey: .tuner)
+    portfolio = try c.decodeIfPresent(PortfolioLearner.self, forKey: .portfolio)
+    guard (tuner == nil) != (portfolio == nil), (portfolio != nil) == (method == "auto") else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .method, in: c, debugDescription: "a state holds one learner: a tuner for an ω method or a portfolio for auto")
+    }
   }
 
   /// Writes the state by the rules of ``OutputFile`` (a regular file is replaced atomically).

@@ -31,7 +31,9 @@ extension SolveSequence {
   func check(
     _ saved: LearnerState, at path: String, against running: (SequenceMethod, ParameterTuner)?, contexts: [Double]?
   ) throws {
-    let tuner = saved.tuner
+    guard let tuner = saved.tuner else {
+      throw CLIFailure.badInput("\(path): the saved learner is a strategy portfolio (--tune auto), not an ω learner (add --reset-state to start a new one)")
+    }
     if tuner.strategy.isContextual && contexts == nil {
       throw CLIFailure.badInput("\(path): the saved learner (\(tuner.strategy)) needs --context")
     }

@@ -29,7 +29,7 @@ extension SolveSequence {
     do {
       recycler = try RecyclingSequenceSolver(
         method: method == .gmres ? .gmres : .cg, recycleDimension: k,
-        preconditioner: PreconditionerKind(rawValue: preconditioner.rawValue)!, stopping: stopping)
+        preconditioner: preconditioner ?? .none, stopping: stopping)
     } catch {
       throw CLIFailure.badInput("\(error)")
     }
@@ -53,7 +53,7 @@ extension SolveSequence {
     }
     let summary = RecycleSummary(
       method: recycler.name,
-      preconditioner: preconditioner.rawValue, order: order.rawValue, systems: rows,
+      preconditioner: (preconditioner ?? .none).rawValue, order: order.rawValue, systems: rows,
       totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalMatvecs: rows.reduce(0) { $0 + $1.matvecs },
       totalSeconds: rows.reduce(0) { $0 + $1.seconds })
     if json {

@@ -9,7 +9,7 @@ import LinSolve
 struct SolveSequence: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sequence",
-    abstract: "Solve a sequence of systems in order, learning ω across them (--tune omega).",
+    abstract: "Solve a sequence of systems in order: a fixed strategy, ω learned (--tune omega), or the fastest strategy learned (--tune auto).",
     discussion: """
       One row per system: the ω chosen, iterations, seconds, true relative residual; then totals.
 
@@ -20,21 +20,28 @@ struct SolveSequence: ParsableCommand {
       seed it was made with: options left out take the saved values, a different value is an \
       error (--reset-state starts a new learner). Processes sharing a state take turns, one \
       system at a time, through a lock on FILE.lock.
+
+      --method cg|pcg|gmres|minres|bicgstab|cholesky|lu|amg (with --preconditioner) runs one \
+      fixed strategy over the sequence, reusing the symbolic factorization while the pattern is \
+      unchanged and refreshing an AMG hierarchy; --warm-start starts each iterative solve from \
+      the previous solution. --tune auto learns the fastest of several strategies (--arms) by \
+      wall time with a bandit (Tsallis-INF, as PCGBandit), bounding each exploration by \
+      --margin × the best strategy's recent time; a failing strategy is dropped, never ends the \
+      run. Rows: strategy, iterations, seconds (set-up + solve), true relative residual.
       """)
 
   enum SequenceMethod: String, ExpressibleByArgument, CaseIterable {
     case sor, ssor
     case ssorPCG = "ssor-pcg"
     case cg, gmres
+    case pcg, minres, bicgstab, cholesky, lu, amg
+
+    /// Run as one ``SequenceStrategy`` over the sequence (the others are the ω methods).
+    var isFixedStrategy: Bool { ![.sor, .ssor, .ssorPCG].contains(self) }
   }
 
   enum Order: String, ExpressibleByArgument, CaseIterable {
     case given, greedy
-  }
-
-  enum RecyclePreconditioner: String, ExpressibleByArgument, CaseIterable {
-    case none, jacobi, ic0, ilu0
-    case amgSA = "amg-sa"
   }
 
   enum Learner: String, ExpressibleByArgument, CaseIterable {
@@ -43,6 +50,8 @@ struct SolveSequence: ParsableCommand {
 
   enum TuneTarget: String, ExpressibleByArgument, CaseIterable {
     case omega
+    /// The strategy (method, preconditioner, reuse), learned by wall time.
+    case auto
   }
 
   @Argument(help: "The matrices A_1 … A_T (Matrix Market), solved in this order.")
@@ -51,7 +60,7 @@ struct SolveSequence: ParsableCommand {
   @Option(parsing: .upToNextOption, help: "Right-hand sides b_1 … b_T (one per matrix). Default: b = A·1.")
   var rhs: [String] = []
 
-  @Option(help: "Method: sor, ssor, ssor-pcg (with --tune or --omega); cg, gmres (with --recycle). Default: sor, or cg with --recycle.")
+  @Option(help: "Method: sor, ssor, ssor-pcg (with --tune omega or --omega); cg, gmres (also with --recycle); pcg, minres, bicgstab, cholesky, lu, amg (a fixed strategy). Default: sor, or cg with --recycle.")
   var method: SequenceMethod?
 
   @Option(parsing: .unconditional, help: "Carry a Krylov subspace of this dimension from system to system (deflated CG for cg, GCRO-DR(40, k) for gmres); 0 solves each independently.")
@@ -60,10 +69,19 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Order of the systems for --recycle: given, or greedy (nearest-neighbour chain by ‖A_i − A_j‖_F, as in SKR).")
   var order: Order = .given
 
-  @Option(help: "Preconditioner for --method cg/gmres: none, jacobi, ic0 (cg), ilu0 (gmres); amg-sa without --recycle (its hierarchy is refreshed from system to system).")
-  var preconditioner: RecyclePreconditioner = .none
+  @Option(help: "Preconditioner of a fixed --method (cg, pcg, gmres, minres, bicgstab): \(SolveSequence.preconditionerNames) (AMG hierarchies are refreshed from system to system); none, jacobi, ic0, ilu0 with --recycle.")
+  var preconditioner: PreconditionerKind?
 
-  @Option(help: "What to learn across the sequence (omega).")
+  @Flag(help: "Start each iterative solve of a fixed --method from the previous system's solution.")
+  var warmStart = false
+
+  @Option(help: "With --tune auto: the strategies tried, comma-separated; the first system is solved by the one auto would pick, else the first listed (method[(ω, restart or θ)][+preconditioner[(ω or θ)]][+rebuild][+warm], e.g. cholesky,pcg+amg-sa+warm,pcg+amg-sa(0.08)+rebuild,pcg+ic0+warm). Default: for a symmetric matrix with a positive diagonal \(SolveSequence.defaultArms(symmetric: true)), otherwise \(SolveSequence.defaultArms(symmetric: false)); or the --state's.")
+  var arms: String?
+
+  @Option(help: "With --tune auto: a strategy being explored is stopped past this multiple of the best strategy's recent time.")
+  var margin: Double = 1.25
+
+  @Option(help: "What to learn across the sequence: omega (SOR's ω), or auto (the fastest strategy, by wall time).")
   var tune: TuneTarget?
 
   @Option(parsing: .unconditional, help: "Fixed ω when not tuning.")
@@ -111,7 +129,13 @@ struct SolveSequence: ParsableCommand {
     guard rtol > 0 && rtol <= 1 else { throw ValidationError("--rtol \(rtol) is not in (0, 1]") }
     guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
     if tune == nil && (learner != nil || state != nil || grid != nil || cost != nil || seed != nil || resetState) {
-      throw ValidationError("--learner, --grid, --cost, --seed, --state and --reset-state need --tune omega")
+      throw ValidationError("--learner, --grid, --cost, --seed, --state and --reset-state need --tune omega (--seed, --state and --reset-state also go with --tune auto)")
+    }
+    if tune != .auto && arms != nil { throw ValidationError("--arms goes with --tune auto") }
+    guard margin.isFinite && margin > 0 else { throw ValidationError("--margin \(margin) is not positive") }
+    if tune == .auto { return try validateAuto() }
+    if warmStart && !(method?.isFixedStrategy ?? false) || warmStart && recycle != nil {
+      throw ValidationError("--warm-start goes with a fixed --method (cg, pcg, gmres, minres, bicgstab, amg) without --recycle")
     }
     if resetState && state == nil { throw ValidationError("--reset-state needs --state") }
     if let grid {
@@ -131,15 +155,24 @@ struct SolveSequence: ParsableCommand {
       if let method, method != .cg && method != .gmres {
         throw ValidationError("--recycle works with --method cg or gmres, not \(method.rawValue)")
       }
-      if preconditioner == .amgSA {
-        throw ValidationError("--preconditioner amg-sa goes with --method cg or gmres without --recycle (set-up reuse)")
+      if let kind = preconditioner, ![.none, .jacobi, .ic0, .ilu0].contains(kind) {
+        throw ValidationError("--preconditioner \(kind.rawValue) goes with a fixed --method without --recycle (set-up reuse); --recycle takes none, jacobi, ic0 or ilu0")
       }
-    } else if let method, method == .cg || method == .gmres {
+    } else if let method, method.isFixedStrategy {
       guard tune == nil else { throw ValidationError("--tune omega works with sor, ssor or ssor-pcg") }
       if order != .given { throw ValidationError("--order goes with --recycle") }
-    } else if order != .given || preconditioner != .none {
-      throw ValidationError("--order and --preconditioner go with --recycle, --preconditioner with --method cg or gmres")
+      try validateStrategy(method)
+    } else if order != .given || preconditioner != nil {
+      throw ValidationError("--order and --preconditioner go with --recycle, --preconditioner with a fixed --method (cg, pcg, gmres, minres, bicgstab)")
     }
+  }
+
+  /// The preconditioners a fixed strategy takes (every kind but Nyström, which needs a shift).
+  static var preconditionerNames: String { PreconditionerKind.allCases.filter { $0 != .nystrom }.map(\.rawValue).joined(separator: ", ") }
+
+  /// The default `--arms`, as text.
+  static func defaultArms(symmetric: Bool) -> String {
+    PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: symmetric).map(\.name).joined(separator: ",")
   }
 
   /// The largest `--recycle` accepted before the matrices are read.
@@ -148,7 +181,8 @@ struct SolveSequence: ParsableCommand {
   func run() throws {
     try checkOutputPaths()
     if let recycle { return try runRecycling(dimension: recycle) }
-    if let method, method == .cg || method == .gmres { return try runFixed(method: method) }
+    if tune == .auto { return try runPortfolio() }
+    if let method, method.isFixedStrategy { return try runFixed(method: method) }
     let contexts = try readContexts()
     var tuner: ParameterTuner?
     var method = self.method ?? .sor

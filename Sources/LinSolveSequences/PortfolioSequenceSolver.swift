@@ -1,0 +1,410 @@
+import LinSolveCore
+import LinSolveDirect
+import LinSolveTuning
+
+/// Learns the fastest of several strategies across a sequence of systems, by wall time, while
+/// solving every system to the tolerance — `solve sequence --tune auto`.
+///
+/// The arms are ``SequenceStrategy`` values, each with its own ``FixedStrategySequenceSolver``
+/// (so each keeps its factorization or AMG hierarchy); a ``PortfolioLearner`` (½-Tsallis-INF
+/// with wall-clock feedback, as PCGBandit: Khodak, Jung, Wynne, Chow, Kolemen, arXiv
+/// 2509.08765) picks one per system. For short sequences, exploration is bounded:
+///
+/// 1. **Opening.** Without an incumbent (and before any direct fallback was timed), the arm
+///    ``AutoChoice`` would pick — else the first active one (put the most robust first) — solves
+///    the system unbounded and becomes the incumbent. After a fallback, arms are chosen by the
+///    learner and bounded by its time.
+/// 2. **Bounded exploration.** An arm other than the incumbent gets ``margin`` × the
+///    incumbent's recent time (``ExplorationBudget``); it is stopped when it passes it, when its
+///    first iterations' convergence rate predicts it will, or — a Cholesky arm — when CHOLMOD's
+///    flop estimate does, before the numeric factorization. The incumbent finishes the system
+///    from the stopped arm's iterate (or the previous solution, whichever is closer), and the
+///    learner is charged the larger of the system's whole time and the stopped arm's projected
+///    time (a censored cost: it does not count towards the arm's own mean) — a bad arm costs a
+///    few iterations and is learned as slow at once.
+/// 3. **Failures.** An arm that fails (a factorization out of memory or not positive definite,
+///    IC(0) breakdown, CG meeting indefiniteness, no convergence) is dropped with a note; the
+///    incumbent, then a direct solve (Cholesky, then LU), finishes the system. A failure never
+///    ends the sequence: should the direct solve fail too (out of memory), the system is
+///    reported unsolved (``StopReason/breakdown``) and the next one is solved.
+///
+/// The choices are deterministic for a seed and the costs observed (``costModel`` can replace
+/// wall time by any cost, e.g. in tests).
+///
+/// ```swift
+/// let portfolio = try PortfolioSequenceSolver(strategies: PortfolioSequenceSolver.defaultStrategies, seed: 1)
+/// for system in sequence { let step = try portfolio.solve(system); print(step.step.strategy, step.step.seconds) }
+/// ```
+public final class PortfolioSequenceSolver {
+  /// What happened to one strategy's attempt on a system.
+  public enum AttemptOutcome: Sendable, Equatable {
+    case solved
+    /// Stopped at (or predicted past) its exploration budget.
+    case aborted(String)
+    /// Failed; the arm was dropped.
+    case failed(String)
+  }
+
+  /// One strategy's attempt on a system.
+  public struct Attempt: Sendable {
+    public var strategy: String
+    /// The arm's index (`nil` for the built-in direct fallback).
+    public var arm: Int?
+    public var outcome: AttemptOutcome
+    public var iterations: Int
+    public var seconds: Double
+    /// For an attempt stopped by its convergence-rate prediction: the projected seconds of the
+    /// whole solve (``ExplorationBudget``).
+    public var projectedSeconds: Double?
+
+    /// What the solve would have cost: the seconds spent, or the projection when larger.
+    public var estimatedSeconds: Double { max(seconds, projectedSeconds ?? 0) }
+  }
+
+  /// One system: the step (the finishing solve, times summed over every attempt), the arm the
+  /// learner chose and each attempt.
+  public struct Step: Sendable {
+    public var step: SequenceStep
+    /// `nil` when every arm had been dropped.
+    public var chosenArm: Int?
+    public var attempts: [Attempt]
+  }
+
+  public let strategies: [SequenceStrategy]
+  /// The learner; save it to resume (its arms are the strategies' names).
+  public private(set) var learner: PortfolioLearner
+  public let stopping: StoppingCriterion
+  /// An exploring arm's budget as a multiple of the incumbent's recent time.
+  public var margin = 1.25
+  /// Stop an exploring arm as soon as its convergence rate predicts it will pass its budget.
+  public var predictsCost = true
+  /// Open with the arm ``AutoChoice`` would pick for the first matrix (when it is one of the
+  /// arms); `false`: with the first active arm, as listed.
+  public var opensWithAutoChoice = true
+  /// The cost the learner sees for an attempt's system (`nil`: wall seconds, set-up + solve).
+  public var costModel: ((Attempt) -> Double)?
+
+  private var solvers: [FixedStrategySequenceSolver?]
+  private var fallback: FixedStrategySequenceSolver?
+  private var previousSolution: [Double]?
+  /// Seconds of the first direct fallback: the budget's reference while there is no incumbent.
+  private var fallbackSeconds: Double?
+  /// Each Cholesky arm's numeric factorization rate (flops per second) when it last completed.
+  private var factorRates: [Int: Double] = [:]
+  /// The factorization rate assumed before an arm has been measured: optimistic, so that a
+  /// factorization is only stopped when it could not fit the budget even at this rate.
+  static let optimisticFactorRate = 1e10
+  /// The moving average of each arm's complete wall seconds in this process (the budget's
+  /// reference; the weight of the newest is ``PortfolioLearner/recencyWeight``).
+  private var recentSeconds: [Double?]
+
+  /// The strategies tried by default, the most robust first (the opening): Cholesky; PCG with
+  /// every algebraic multigrid (``PreconditionerKind/isMultigrid``), IC(0), Jacobi and
+  /// SSOR(1.5), warm-started; GMRES and BiCGSTAB with ILU(0), warm-started; LU.
+  public static var defaultStrategies: [SequenceStrategy] {
+    [SequenceStrategy(method: .cholesky)]
+      + PreconditionerKind.allCases.filter(\.isMultigrid).map { SequenceStrategy(method: .pcg, preconditioner: $0, warmStart: true) }
+      + [
+        SequenceStrategy(method: .pcg, preconditioner: .ic0, warmStart: true),
+        SequenceStrategy(method: .pcg, preconditioner: .jacobi, warmStart: true),
+        SequenceStrategy(method: .pcg, preconditioner: .ssor, omega: 1.5, warmStart: true),
+        SequenceStrategy(method: .gmres, preconditioner: .ilu0, warmStart: true),
+        SequenceStrategy(method: .bicgstab, preconditioner: .ilu0, warmStart: true),
+        SequenceStrategy(method: .lu),
+      ]
+  }
+
+  /// The default strategies that suit `a`, fewer arms to explore on a short sequence: for a
+  /// symmetric matrix with a positive diagonal (as ``AutoChoice`` tells), Cholesky and the PCG
+  /// arms; otherwise LU, GMRES and BiCGSTAB with ILU(0), and GMRES with every multigrid.
+  public static func defaultStrategies(for a: SparseMatrix) -> [SequenceStrategy] {
+    defaultStrategies(symmetricPositiveDiagonal: a.isSymmetric(tolerance: 1e-14) && a.diagonal().allSatisfy { $0 > 0 })
+  }
+
+  /// ``defaultStrategies(for:)`` for a matrix that is (or is not) symmetric with a positive diagonal.
+  public static func defaultStrategies(symmetricPositiveDiagonal spdLike: Bool) -> [SequenceStrategy] {
+    if spdLike { return defaultStrategies.filter { $0.method == .cholesky || $0.method == .pcg } }
+    return [SequenceStrategy(method: .lu)]
+      + [SequenceStrategy(method: .gmres, preconditioner: .ilu0, warmStart: true),
+         SequenceStrategy(method: .bicgstab, preconditioner: .ilu0, warmStart: true)]
+      + PreconditionerKind.allCases.filter(\.isMultigrid).map { SequenceStrategy(method: .gmres, preconditioner: $0, warmStart: true) }
+  }
+
+  /// - Parameters:
+  ///   - learner: a saved learner to resume; its arms must be the strategies' names.
+  /// - Throws: an invalid strategy or criterion, repeated strategy names, or a learner made
+  ///   for other arms (``TuningError/invalidStrategy(_:)``).
+  public init(
+    strategies: [SequenceStrategy], stopping: StoppingCriterion = StoppingCriterion(), seed: UInt64 = 1,
+    learner: PortfolioLearner? = nil
+  ) throws {
+    for s in strategies { try s.validate() }
+    try stopping.validate()
+    let names = strategies.map(\.name)
+    if let learner, learner.arms != names {
+      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(names)")
+    }
+    self.learner = try learner ?? PortfolioLearner(arms: names, seed: seed)
+    self.strategies = strategies
+    self.stopping = stopping
+    solvers = Array(repeating: nil, count: strategies.count)
+    recentSeconds = Array(repeating: nil, count: strategies.count)
+  }
+
+  /// Continues with `learner` (saved by another process sharing the state) instead of the
+  /// current one; the arms' solvers and what they keep stay.
+  ///
+  /// - Throws: ``TuningError/invalidStrategy(_:)`` for a learner over other arms.
+  public func resume(from learner: PortfolioLearner) throws {
+    guard learner.arms == strategies.map(\.name) else {
+      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(strategies.map(\.name))")
+    }
+    self.learner = learner
+  }
+
+  /// Solves the next system: chooses an arm, bounds it unless it is the incumbent, and
+  /// finishes the system with the incumbent or a direct solve when it is stopped or fails.
+  ///
+  /// - Throws: only for input no strategy can take (sizes, non-finite values) or when every
+  ///   solve, the direct fallback included, threw.
+  public func solve(_ system: LinearSystem) throws -> Step {
+    let threshold = stopping.threshold(rhsNorm: Vector.norm(system.rhs), initialResidualNorm: 0)
+    var attempts: [Attempt] = []
+    var notes: [String] = []
+    var setup = 0.0, solve = 0.0
+    var guess: [Double]?
+    /// Adds an attempt's time: its step's set-up and solve, or (no step: it threw) its set-up.
+    func record(_ attempt: Attempt, _ step: SequenceStep?) {
+      setup += step?.setupSeconds ?? attempt.seconds
+      solve += step?.solveSeconds ?? 0
+      notes += step?.notes ?? []
+    }
+
+    // The learner's arm, or the opening arm while nothing has been timed.
+    let incumbent = learner.incumbent
+    let chosen: Int
+    var isRound = false
+    let referenceSeconds = reference(incumbent) ?? fallbackSeconds
+    if incumbent == nil && referenceSeconds == nil {
+      // The choice (auto's symmetry and dimension checks) counts as set-up.
+      let start = ContinuousClock.now
+      let choice = openingArm(for: system.matrix)
+      setup += Self.seconds(since: start)
+      guard let opening = choice else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
+      chosen = opening.arm
+      notes.append("opening with \(strategies[chosen].name)\(opening.why)")
+    } else {
+      chosen = try learner.next()
+      isRound = true
+    }
+    let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
+    let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
+    attempts.append(first.attempt)
+    record(first.attempt, first.step)
+
+    switch first.attempt.outcome {
+    case .solved:
+      let step = first.step!
+      if isRound { try learner.observe(cost: cost(of: first.attempt)) } else { try learner.recordCompletion(of: chosen, cost: cost(of: first.attempt)) }
+      noteSeconds(chosen, first.attempt.seconds)
+      return finish(step, chosen, attempts, notes, setup, solve)
+    case .aborted(let why):
+      notes.append("\(strategies[chosen].name) stopped: \(why)")
+      guess = bestStart(system, first.step?.result.x)
+    case .failed(let why):
+      learner.drop(chosen, because: why)
+      notes.append("\(strategies[chosen].name) dropped: \(why)")
+      guess = bestStart(system, first.step?.result.x)
+    }
+
+    // The incumbent finishes (warm-started from the stopped arm's iterate), else a direct solve.
+    var tried: Set<Int> = [chosen]
+    while let arm = learner.incumbent, !tried.contains(arm) {
+      tried.insert(arm)
+      let done = attempt(arm, system, budget: nil, threshold: threshold, initialGuess: guess)
+      attempts.append(done.attempt)
+      record(done.attempt, done.step)
+      if done.attempt.outcome == .solved, let step = done.step {
+        notes.append("finished by \(strategies[arm].name), the best so far")
+        try chargeRound(isRound, attempts)
+        // A fresh solve measures the arm; one warm-started from a stopped arm's iterate does not.
+        if guess == nil {
+          try learner.recordCompletion(of: arm, cost: cost(of: done.attempt))
+          noteSeconds(arm, done.attempt.seconds)
+        }
+        return finish(step, chosen, attempts, notes, setup, solve)
+      }
+      if case .failed(let why) = done.attempt.outcome {
+        learner.drop(arm, because: why)
+        notes.append("\(strategies[arm].name) dropped: \(why)")
+      }
+    }
+    try chargeRound(isRound, attempts)
+    return try finishDirect(system, attempts, notes, setup, solve, chosen)
+  }
+
+  // MARK: Pieces
+
+  /// The arm that opens (solves unbounded, nothing being timed yet): the active arm that
+  /// ``AutoChoice`` would pick for `a` (method and preconditioner; CG and PCG alike), else the
+  /// first active arm.
+  private func openingArm(for a: SparseMatrix) -> (arm: Int, why: String)? {
+    let active = learner.activeArms
+    guard let first = active.first else { return nil }
+    guard active.count > 1, opensWithAutoChoice else { return (first, "") }
+    let auto = AutoChoice.choose(for: a)
+    func family(_ m: SolverMethod) -> SolverMethod { m == .cg ? .pcg : m }
+    let match = active.first { i in
+      family(strategies[i].method) == family(auto.method) && strategies[i].preconditioner == auto.preconditioner
+    }
+    return match.map { ($0, " (auto's choice: \(auto.why))") } ?? (first, "")
+  }
+
+  /// One arm's attempt: set-up (bounded by the budget), then the solve under its monitor.
+  private func attempt(
+    _ arm: Int, _ system: LinearSystem, budget: ExplorationBudget?, threshold: Double, initialGuess: [Double]?
+  ) -> (attempt: Attempt, step: SequenceStep?) {
+    let strategy = strategies[arm]
+    let name = strategy.name
+    do {
+      let solver = try solvers[arm] ?? FixedStrategySequenceSolver(strategy: strategy, stopping: stopping)
+      solvers[arm] = solver
+      solver.previousSolution = previousSolution
+      // The budget's monitor is made at the first call, after the set-up, so it knows its time.
+      var bounded: SolveMonitor?
+      let monitor: SolveMonitor? = budget.map { b in
+        { k, r in
+          if bounded == nil { bounded = b.monitor(setupSeconds: solver.prepared.setupSeconds, threshold: threshold) }
+          return bounded!(k, r)
+        }
+      }
+      // A Cholesky arm under a budget stops before its numeric factorization when that is
+      // projected past the budget (at the rate this arm reached before).
+      let start = ContinuousClock.now
+      var factorization: (flops: Double, after: Double)?
+      let beforeFactorizing: ((CholeskyFactorization.FactorEstimate) throws -> Void)? = budget.map { b in
+        { [factorRates] estimate in
+          let elapsed = Self.seconds(since: start)
+          factorization = (estimate.flops, elapsed)
+          try b.checkFactorization(flops: estimate.flops, rate: factorRates[arm] ?? Self.optimisticFactorRate, setupSoFar: elapsed)
+        }
+      }
+      let step = try solver.solve(system, initialGuess: initialGuess, monitor: monitor, beforeFactorizing: beforeFactorizing)
+      if let (flops, after) = factorization, step.setupSeconds > after, flops > 0 {
+        factorRates[arm] = flops / (step.setupSeconds - after)
+      }
+      let iterations = step.result.iterations
+      if step.result.converged {
+        return (Attempt(strategy: name, arm: arm, outcome: .solved, iterations: iterations, seconds: step.seconds), step)
+      }
+      if let budget, step.result.reason == .cancelled, let why = budget.stopReason {
+        var stopped = step
+        stopped.result.reason = .timeLimit
+        let attempt = Attempt(
+          strategy: name, arm: arm, outcome: .aborted(why), iterations: iterations, seconds: step.seconds,
+          projectedSeconds: budget.projectedSeconds)
+        return (attempt, stopped)
+      }
+      let why = "\(step.result.reason.rawValue) after \(iterations) iterations (relative residual \(step.result.relativeResidual))"
+      return (Attempt(strategy: name, arm: arm, outcome: .failed(why), iterations: iterations, seconds: step.seconds), step)
+    } catch let exceeded as ExplorationBudget.Exceeded {
+      let why = budget?.stopReason ?? "factorization past the budget"
+      let seconds = solvers[arm]?.prepared.setupSeconds ?? 0
+      return (Attempt(strategy: name, arm: arm, outcome: .aborted(why), iterations: 0, seconds: seconds,
+                      projectedSeconds: exceeded.projectedSeconds), nil)
+    } catch {
+      let seconds = solvers[arm]?.prepared.setupSeconds ?? 0
+      return (Attempt(strategy: name, arm: arm, outcome: .failed("\(error)"), iterations: 0, seconds: seconds), nil)
+    }
+  }
+
+  /// The direct fallback (Cholesky, then LU) when no arm could finish the system.
+  private func finishDirect(
+    _ system: LinearSystem, _ attempts: [Attempt], _ notes: [String], _ setup: Double, _ solve: Double, _ chosen: Int?
+  ) throws -> Step {
+    var attempts = attempts, notes = notes
+    let solver = try fallback ?? FixedStrategySequenceSolver(strategy: SequenceStrategy(method: .cholesky), stopping: stopping, fallBack: true)
+    fallback = solver
+    let step: SequenceStep
+    do {
+      step = try solver.solve(system)
+    } catch let error as LinSolveError {
+      // Out of memory or not factorizable either: the system is reported unsolved (with the
+      // best start there is) and the sequence goes on.
+      switch error {
+      case .factorizationFailed, .memoryLimitExceeded: break
+      default: throw error
+      }
+      let a = system.matrix
+      let x = bestStart(system, nil) ?? [Double](repeating: 0, count: a.columns)
+      let r = a.residualNorm(x: x, b: system.rhs)
+      let unsolved = SolveResult(
+        x: x, reason: .breakdown, iterations: 0, residualNorm: r, trueResidualNorm: r, rhsNorm: Vector.norm(system.rhs))
+      let seconds = solver.prepared.setupSeconds
+      attempts.append(Attempt(strategy: "cholesky→lu", arm: nil, outcome: .failed("\(error)"), iterations: 0, seconds: seconds))
+      notes.append("the direct fallback failed too (\(error)): system not solved")
+      let failed = SequenceStep(strategy: "none", result: unsolved, setupSeconds: seconds, solveSeconds: 0)
+      return finish(failed, chosen, attempts, notes, setup + seconds, solve)
+    }
+    if step.result.converged && fallbackSeconds == nil { fallbackSeconds = step.seconds }
+    attempts.append(Attempt(strategy: step.strategy, arm: nil, outcome: step.result.converged ? .solved : .failed(step.result.reason.rawValue),
+                            iterations: step.result.iterations, seconds: step.seconds))
+    notes.append("finished by the direct fallback (\(step.strategy))")
+    return finish(step, chosen, attempts, notes + step.notes, setup + step.setupSeconds, solve + step.solveSeconds)
+  }
+
+  private func finish(_ step: SequenceStep, _ chosen: Int?, _ attempts: [Attempt], _ notes: [String], _ setup: Double, _ solve: Double) -> Step {
+    var total = step
+    total.setupSeconds = setup
+    total.solveSeconds = solve
+    total.notes = notes
+    if Vector.allFinite(total.result.x) { previousSolution = total.result.x }
+    return Step(step: total, chosenArm: chosen, attempts: attempts)
+  }
+
+  /// Charges the learner's pending round (its arm was stopped, so it is still active) with the
+  /// larger of what the system cost in all and the stopped arm's projected cost — the estimate
+  /// of what the arm would have cost, so that an arm predicted to be slow is learned as slow
+  /// after a few of its iterations.
+  private func chargeRound(_ isRound: Bool, _ attempts: [Attempt]) throws {
+    guard isRound, learner.pendingArm != nil else { return }
+    let spent = attempts.reduce(0) { $0 + (costModel?($1) ?? $1.seconds) }
+    let projected = costModel == nil ? attempts.first?.projectedSeconds : nil
+    try learner.observe(cost: max(spent, projected ?? 0), censored: true)
+  }
+
+  /// The cost the learner sees: ``costModel``'s, else the attempt's estimated wall seconds.
+  private func cost(of attempt: Attempt) -> Double { costModel?(attempt) ?? attempt.estimatedSeconds }
+
+  private func noteSeconds(_ arm: Int, _ seconds: Double) {
+    recentSeconds[arm] = recentSeconds[arm].map {
+      (1 - PortfolioLearner.recencyWeight) * $0 + PortfolioLearner.recencyWeight * seconds
+    } ?? seconds
+  }
+
+  /// The incumbent's recent wall seconds: measured in this process, else the learner's (saved).
+  private func reference(_ incumbent: Int?) -> Double? {
+    guard let i = incumbent else { return nil }
+    return recentSeconds[i] ?? (costModel == nil ? learner.recentCost(i) : nil)
+  }
+
+  private static func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+
+  /// The start for the solve that finishes a system: of a stopped or failed arm's iterate, the
+  /// previous solution and the system's own guess, the one with the smallest residual (`nil`:
+  /// zero is best).
+  private func bestStart(_ system: LinearSystem, _ iterate: [Double]?) -> [Double]? {
+    let a = system.matrix
+    var best: [Double]?
+    var bestNorm = Vector.norm(system.rhs)
+    for candidate in [iterate, system.initialGuess, previousSolution] {
+      guard let x = candidate, x.count == a.columns, Vector.allFinite(x) else { continue }
+      let r = a.residualNorm(x: x, b: system.rhs)
+      if r < bestNorm { (best, bestNorm) = (x, r) }
+    }
+    return best
+  }
+}

@@ -1,0 +1,202 @@
+import LinSolveCore
+
+/// Which of a list of named strategies (arms) to run next, learned from their costs — the
+/// learner behind a sequence portfolio. It knows no matrices: arms are names, costs are numbers
+/// (wall-clock seconds in a portfolio).
+///
+/// The choice is ½-Tsallis-INF (Zimmert & Seldin, JMLR 2021; ``TsallisINF``), the learner
+/// PCGBandit runs over preconditioner arms with wall-clock feedback (Khodak, Jung, Wynne, Chow,
+/// Kolemen, *PCGBandit*, arXiv 2509.08765), with three additions for short sequences:
+///
+/// - **Dropped arms.** An arm that failed (``drop(_:because:)``) gets probability 0 from then
+///   on; the others are renormalised.
+/// - **Incumbent.** The active arm with the smallest *recent* uncensored cost (``incumbent``,
+///   an exponential moving average with weight ``recencyWeight`` on the newest complete solve,
+///   so that the incumbent follows a sequence that drifts): what a caller falls back to, and
+///   whose recent cost bounds an exploration.
+/// - **Censored costs.** A solve stopped at its budget reports the time it spent plus what the
+///   system then cost to finish (``observe(cost:censored:)``): the learner is charged the round's
+///   real cost, but the arm's own mean (which defines the incumbent) only learns from complete
+///   solves.
+///
+/// Losses are importance weighted, `K̂_i += ℓ/p_i`, and measured in units of the running mean
+/// loss, as in ``TsallisINF``. A learner is deterministic: the same seed and the same costs give
+/// the same choices, and it is `Codable` with its generator, so a saved learner resumes exactly.
+public struct PortfolioLearner: Sendable, Equatable, Codable {
+  /// The arms' names, in order (the identity of a saved learner).
+  public let arms: [String]
+  /// The seed the generator started from.
+  public let seed: UInt64
+  /// Rounds completed.
+  public private(set) var rounds = 0
+  /// `K̂`: importance-weighted cumulative loss per arm.
+  public private(set) var cumulativeLosses: [Double]
+  /// Sum of all losses (the scale is their mean).
+  public private(set) var lossSum = 0.0
+  /// Complete (uncensored) solves per arm and their total cost.
+  public private(set) var completedSolves: [Int]
+  public private(set) var completedCost: [Double]
+  /// The moving average of each arm's complete costs (meaningless before its first).
+  public private(set) var recentCosts: [Double]
+  /// The weight of the newest complete cost in ``recentCost(_:)``.
+  public static let recencyWeight = 0.3
+  /// Why each dropped arm was dropped (`nil`: active).
+  public private(set) var dropReasons: [String?]
+  /// The distribution of the last decision.
+  public private(set) var probabilities: [Double]
+  /// The arm awaiting its cost.
+  public private(set) var pendingArm: Int?
+  private var generator: SeededGenerator
+
+  /// A learner over the named arms.
+  ///
+  /// - Throws: ``TuningError/invalidStrategy(_:)`` for no arms or repeated names.
+  public init(arms: [String], seed: UInt64 = 1) throws {
+    try TuningLimits.checkArms(arms.count, what: "the portfolio")
+    guard Set(arms).count == arms.count else { throw TuningError.invalidStrategy("the portfolio's arm names repeat") }
+    self.arms = arms
+    self.seed = seed
+    cumulativeLosses = [Double](repeating: 0, count: arms.count)
+    completedSolves = [Int](repeating: 0, count: arms.count)
+    completedCost = [Double](repeating: 0, count: arms.count)
+    recentCosts = [Double](repeating: 0, count: arms.count)
+    dropReasons = [String?](repeating: nil, count: arms.count)
+    probabilities = [Double](repeating: 1 / Double(arms.count), count: arms.count)
+    generator = SeededGenerator(seed: seed)
+  }
+
+  /// Whether arm `i` may still be chosen.
+  public func isActive(_ i: Int) -> Bool { dropReasons[i] == nil }
+
+  /// The active arms.
+  public var activeArms: [Int] { arms.indices.filter(isActive) }
+
+  /// Mean cost of arm `i`'s complete solves, `nil` before its first.
+  public func meanCost(_ i: Int) -> Double? {
+    completedSolves[i] > 0 ? completedCost[i] / Double(completedSolves[i]) : nil
+  }
+
+  /// The moving average of arm `i`'s complete costs, `nil` before its first.
+  public func recentCost(_ i: Int) -> Double? { completedSolves[i] > 0 ? recentCosts[i] : nil }
+
+  /// The active arm with the smallest recent complete cost (ties: the lower index), `nil` if
+  /// no active arm has completed a solve.
+  public var incumbent: Int? {
+    activeArms.compactMap { i in recentCost(i).map { (i, $0) } }.min { $0.1 < $1.1 }?.0
+  }
+
+  /// Counts a complete solve of `arm` in its mean and moving average.
+  private mutating func complete(_ arm: Int, cost: Double) {
+    recentCosts[arm] = completedSolves[arm] == 0 ? cost : (1 - Self.recencyWeight) * recentCosts[arm] + Self.recencyWeight * cost
+    completedSolves[arm] += 1
+    completedCost[arm] += cost
+  }
+
+  /// Chooses the next arm among the active ones.
+  ///
+  /// - Throws: ``TuningError/decisionPending`` if the last decision has no cost yet,
+  ///   ``TuningError/invalidStrategy(_:)`` when every arm has been dropped.
+  public mutating func next() throws -> Int {
+    guard pendingArm == nil else { throw TuningError.decisionPending }
+    guard !activeArms.isEmpty else { throw TuningError.invalidStrategy("every arm of the portfolio has been dropped") }
+    updateProbabilities()
+    let arm = generator.index(weights: probabilities)
+    pendingArm = arm
+    return arm
+  }
+
+  /// Learns the cost of the pending round. `censored`: the arm was stopped at its budget, so
+  /// `cost` (the round's whole cost) does not count towards the arm's mean.
+  ///
+  /// - Throws: ``TuningError/noPendingDecision`` or ``TuningError/invalidCost(_:)``.
+  public mutating func observe(cost: Double, censored: Bool = false) throws {
+    guard let arm = pendingArm else { throw TuningError.noPendingDecision }
+    try TuningLimits.checkRoundAvailable(rounds)
+    let loss = try TuningError.loss(cost: cost, baseline: 0)
+    cumulativeLosses[arm] += loss / max(probabilities[arm], 1e-12)
+    lossSum += loss
+    rounds += 1
+    if !censored { complete(arm, cost: cost) }
+    pendingArm = nil
+  }
+
+  /// Records a complete solve by `arm` that was not the learner's choice (the incumbent
+  /// finishing a system after an aborted exploration): it updates the arm's mean only.
+  public mutating func recordCompletion(of arm: Int, cost: Double) throws {
+    guard arms.indices.contains(arm) else { throw TuningError.invalidStrategy("no arm \(arm)") }
+    guard cost.isFinite, cost >= 0 else { throw TuningError.invalidCost(cost) }
+    complete(arm, cost: cost)
+  }
+
+  /// Removes `arm` from the choice for good (it failed), discarding a pending decision for it.
+  public mutating func drop(_ arm: Int, because reason: String) {
+    guard arms.indices.contains(arm) else { return }
+    dropReasons[arm] = reason
+    if pendingArm == arm { pendingArm = nil }
+  }
+
+  /// Forgets the pending decision without learning from it.
+  public mutating func discardPendingDecision() { pendingArm = nil }
+
+  /// Tsallis-INF's distribution over the active arms (``TsallisINF/normalise``), zero elsewhere.
+  mutating func updateProbabilities() {
+    let active = activeArms
+    let eta = 2 / Double(rounds + 1).squareRoot()
+    let scale = rounds > 0 && lossSum > 0 ? lossSum / Double(rounds) : 1
+    let k = active.map { cumulativeLosses[$0] }
+    var p = [Double](repeating: 0, count: active.count)
+    k.withUnsafeBufferPointer { k in
+      p.withUnsafeMutableBufferPointer { p in _ = TsallisINF.normalise(cumulativeLosses: k, scale: scale, eta: eta, into: p) }
+    }
+    probabilities = [Double](repeating: 0, count: arms.count)
+    for (j, i) in active.enumerated() { probabilities[i] = p[j] }
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case arms, seed, rounds, cumulativeLosses, lossSum, completedSolves, completedCost, recentCosts, dropReasons, probabilities
+    case pendingArm, generator
+  }
+
+  /// Decodes a learner and checks that its arrays and counters agree with its arms.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    try self.init(arms: c.decode([String].self, forKey: .arms), seed: c.decode(UInt64.self, forKey: .seed))
+    rounds = try c.decode(Int.self, forKey: .rounds)
+    cumulativeLosses = try c.decode([Double].self, forKey: .cumulativeLosses)
+    lossSum = try c.decode(Double.self, forKey: .lossSum)
+    completedSolves = try c.decode([Int].self, forKey: .completedSolves)
+    completedCost = try c.decode([Double].self, forKey: .completedCost)
+    recentCosts = try c.decode([Double].self, forKey: .recentCosts)
+    dropReasons = try c.decode([String?].self, forKey: .dropReasons)
+    probabilities = try c.decode([Double].self, forKey: .probabilities)
+    pendingArm = try c.decodeIfPresent(Int.self, forKey: .pendingArm)
+    generator = try c.decode(SeededGenerator.self, forKey: .generator)
+    let d = arms.count
+    let consistent =
+      TuningLimits.isValidRounds(rounds) && [cumulativeLosses.count, completedSolves.count, completedCost.count, recentCosts.count,
+                                             dropReasons.count, probabilities.count].allSatisfy { $0 == d }
+      && cumulativeLosses.allSatisfy { $0 >= 0 && $0.isFinite } && lossSum >= 0 && lossSum.isFinite
+      && completedSolves.allSatisfy { $0 >= 0 } && completedCost.allSatisfy { $0 >= 0 && $0.isFinite }
+      && recentCosts.allSatisfy { $0 >= 0 && $0.isFinite }
+      && probabilities.allSatisfy { $0 >= 0 && $0.isFinite } && (pendingArm.map { (0..<d).contains($0) } ?? true)
+    guard consistent else {
+      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "inconsistent portfolio learner state"))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(arms, forKey: .arms)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(rounds, forKey: .rounds)
+    try c.encode(cumulativeLosses, forKey: .cumulativeLosses)
+    try c.encode(lossSum, forKey: .lossSum)
+    try c.encode(completedSolves, forKey: .completedSolves)
+    try c.encode(completedCost, forKey: .completedCost)
+    try c.encode(recentCosts, forKey: .recentCosts)
+    try c.encode(dropReasons, forKey: .dropReasons)
+    try c.encode(probabilities, forKey: .probabilities)
+    try c.encodeIfPresent(pendingArm, forKey: .pendingArm)
+    try c.encode(generator, forKey: .generator)
+  }
+}
