@@ -9,13 +9,17 @@ import LinSolveCore
 /// the mean contraction `ρ = (r_k / r_0)^{1/k}` projects `K = log(τ / r_0) / log ρ` iterations to
 /// reach the threshold `τ`, and `set-up + (elapsed / k) · K` seconds; an arm projected past the
 /// budget is stopped then instead of at the budget (PCGBandit, arXiv 2509.08765, pays each bad
-/// arm in full; here it costs a few iterations).
+/// arm in full; here it costs a few iterations). A projection is capped at ``projectionCap`` times
+/// the budget (an arm that does not contract at all is charged that), so a learner always sees
+/// a finite cost.
 public final class ExplorationBudget: @unchecked Sendable {
   /// Seconds the attempt may take, set-up included.
   public let seconds: Double
   /// Stop on a projected overrun, not only on an actual one.
   public let predicts: Bool
   public var minimumIterationsToPredict = 3
+  /// The largest projection, as a multiple of ``seconds``.
+  public static let projectionCap = 10.0
   /// Why the monitor stopped the solve (`nil`: it did not).
   public private(set) var stopReason: String?
   /// The projected seconds of the whole solve when the prediction stopped it.
@@ -44,7 +48,7 @@ public final class ExplorationBudget: @unchecked Sendable {
   /// the projected `set-up so far + flops / rate` passes the budget, so a direct arm too slow
   /// for the budget costs its symbolic analysis only (kept for later systems of the pattern).
   public func checkFactorization(flops: Double, rate: Double, setupSoFar: Double) throws {
-    let projected = setupSoFar + flops / rate
+    let projected = min(setupSoFar + flops / rate, Self.projectionCap * seconds)
     guard predicts, projected > seconds else { return }
     projectedSeconds = projected
     stopReason = "factorization predicted at \(Self.format(projected)) s (\(Self.format(flops)) flops), budget \(Self.format(seconds)) s"
@@ -73,10 +77,10 @@ public final class ExplorationBudget: @unchecked Sendable {
       let rho = pow(r / firstResidual, 1 / Double(k))
       let projected: Double
       if rho >= 1 || !rho.isFinite {
-        projected = .infinity
+        projected = Self.projectionCap * seconds
       } else {
         let iterations = log(threshold / firstResidual) / log(rho)
-        projected = self.setupSeconds + elapsed / Double(k) * iterations
+        projected = min(self.setupSeconds + elapsed / Double(k) * iterations, Self.projectionCap * seconds)
       }
       if projected > seconds {
         projectedSeconds = projected

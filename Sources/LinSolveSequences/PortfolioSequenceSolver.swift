@@ -28,6 +28,13 @@ import LinSolveTuning
 ///    ends the sequence: should the direct solve fail too (out of memory), the system is
 ///    reported unsolved (``StopReason/breakdown``) and the next one is solved.
 ///
+/// 4. **Exploration share.** An exploration (any arm but the incumbent) is allowed only while the
+///    seconds spent exploring are at most ``explorationShare`` of the sequence's seconds so far;
+///    otherwise the incumbent solves the system. Explorations are thus spread over the sequence
+///    so that their cost stays a bounded fraction of the whole (the ski-rental principle: an
+///    arm's set-up, an AMG hierarchy or a symbolic factorization, is only risked once the
+///    sequence has spent enough to afford it), whatever the number of arms.
+///
 /// The choices are deterministic for a seed and the costs observed (``costModel`` can replace
 /// wall time by any cost, e.g. in tests).
 ///
@@ -83,6 +90,14 @@ public final class PortfolioSequenceSolver {
   public var opensWithAutoChoice = true
   /// The cost the learner sees for an attempt's system (`nil`: wall seconds, set-up + solve).
   public var costModel: ((Attempt) -> Double)?
+  /// The largest fraction of the sequence's seconds spent on explorations (0.1: exploring adds
+  /// at most about 10 % to what the incumbent alone would take); 1 explores whenever the
+  /// learner asks.
+  public var explorationShare = 0.1
+  /// Seconds of every system solved so far, and of the explorations among them (this process;
+  /// in ``costModel``'s units when it is set).
+  public private(set) var elapsedSeconds = 0.0
+  public private(set) var explorationSeconds = 0.0
 
   private var solvers: [FixedStrategySequenceSolver?]
   private var fallback: FixedStrategySequenceSolver?
@@ -136,7 +151,7 @@ public final class PortfolioSequenceSolver {
   ///   for other arms (``TuningError/invalidStrategy(_:)``).
   public init(
     strategies: [SequenceStrategy], stopping: StoppingCriterion = StoppingCriterion(), seed: UInt64 = 1,
-    learner: PortfolioLearner? = nil
+    policy: PortfolioLearner.Policy = .exploreThenCommit, learner: PortfolioLearner? = nil
   ) throws {
     for s in strategies { try s.validate() }
     try stopping.validate()
@@ -144,7 +159,8 @@ public final class PortfolioSequenceSolver {
     if let learner, learner.arms != names {
       throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(names)")
     }
-    self.learner = try learner ?? PortfolioLearner(arms: names, seed: seed)
+    self.learner = try learner ?? PortfolioLearner(
+      arms: names, seed: seed, policy: policy, exploreLast: Set(strategies.indices.filter { strategies[$0].method.isDirect }))
     self.strategies = strategies
     self.stopping = stopping
     solvers = Array(repeating: nil, count: strategies.count)
@@ -193,12 +209,17 @@ public final class PortfolioSequenceSolver {
       guard let opening = choice else { return try finishDirect(system, attempts, notes, setup, solve, nil) }
       chosen = opening.arm
       notes.append("opening with \(strategies[chosen].name)\(opening.why)")
+    } else if let leader = incumbent, explorationSeconds > explorationShare * elapsedSeconds {
+      try learner.force(leader)  // exploration has had its share: the incumbent
+      chosen = leader
+      isRound = true
     } else {
-      chosen = try learner.next()
+      chosen = try learner.next(excluding: unaffordableDirectArms(for: system.matrix))
       isRound = true
     }
     let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
     let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
+    if budget != nil { explorationSeconds += costModel?(first.attempt) ?? first.attempt.seconds }
     attempts.append(first.attempt)
     record(first.attempt, first.step)
 
@@ -318,6 +339,23 @@ public final class PortfolioSequenceSolver {
     }
   }
 
+  /// Seconds of a direct arm's first symbolic analysis per stored entry, assumed before it is
+  /// tried: pessimistic (CHOLMOD's analysis of a 128² Laplacian, 82k entries, with its METIS
+  /// ordering trial took 0.17 s here), since that analysis cannot be stopped by the budget.
+  public static let analysisSecondsPerEntry = 2e-6
+
+  /// The untried direct arms whose symbolic analysis would not fit in what is left of the
+  /// exploration share: not offered to the learner yet (they are, later in a longer sequence).
+  /// None under a ``costModel`` (the estimate is in seconds, the share then in its units).
+  private func unaffordableDirectArms(for a: SparseMatrix) -> Set<Int> {
+    guard costModel == nil else { return [] }
+    let left = explorationShare * elapsedSeconds - explorationSeconds
+    let analysis = Double(a.nonzeros) * Self.analysisSecondsPerEntry
+    return Set(strategies.indices.filter {
+      strategies[$0].method.isDirect && learner.estimatedCost($0) == nil && solvers[$0] == nil && analysis > left
+    })
+  }
+
   /// The direct fallback (Cholesky, then LU) when no arm could finish the system.
   private func finishDirect(
     _ system: LinearSystem, _ attempts: [Attempt], _ notes: [String], _ setup: Double, _ solve: Double, _ chosen: Int?
@@ -359,6 +397,7 @@ public final class PortfolioSequenceSolver {
     total.solveSeconds = solve
     total.notes = notes
     if Vector.allFinite(total.result.x) { previousSolution = total.result.x }
+    elapsedSeconds += costModel.map { model in attempts.reduce(0) { $0 + model($1) } } ?? setup + solve
     return Step(step: total, chosenArm: chosen, attempts: attempts)
   }
 

@@ -22,7 +22,31 @@ import LinSolveCore
 /// Losses are importance weighted, `K̂_i += ℓ/p_i`, and measured in units of the running mean
 /// loss, as in ``TsallisINF``. A learner is deterministic: the same seed and the same costs give
 /// the same choices, and it is `Codable` with its generator, so a saved learner resumes exactly.
+///
+/// Tsallis-INF needs many rounds to stop exploring (it samples every arm with probability
+/// `≈ 1/√t`); on a sequence of tens of systems that is most of the sequence. The default
+/// ``Policy/exploreThenCommit`` explores less: each untried arm once (iterative arms before
+/// direct ones, whose symbolic analysis cannot be bounded), then the incumbent, re-checking the
+/// most promising other arm only at rounds 8, 16, 32, … — `K − 1 + log₂ T` explorations in `T`
+/// rounds, each bounded by the portfolio's budget. Drift is followed through the incumbent's
+/// moving average: when it slows past another arm's recent cost, that arm takes over.
 public struct PortfolioLearner: Sendable, Equatable, Codable {
+  /// How ``next()`` chooses.
+  public enum Policy: String, Sendable, Codable, CaseIterable {
+    /// ½-Tsallis-INF sampling (PCGBandit): for long sequences, adversarial costs.
+    case tsallisINF = "tsallis"
+    /// Try each arm once, then the incumbent with re-checks at doubling intervals.
+    case exploreThenCommit = "explore-then-commit"
+  }
+
+  /// The choice rule.
+  public let policy: Policy
+  /// Arms tried last by ``Policy/exploreThenCommit`` (direct factorizations).
+  public let exploreLast: Set<Int>
+  /// Rounds in which each arm was chosen.
+  public private(set) var choices: [Int]
+  /// The largest censored cost each arm was charged (0: none), its estimate until it completes.
+  public private(set) var censoredCosts: [Double]
   /// The arms' names, in order (the identity of a saved learner).
   public let arms: [String]
   /// The seed the generator started from.
@@ -51,11 +75,19 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// A learner over the named arms.
   ///
   /// - Throws: ``TuningError/invalidStrategy(_:)`` for no arms or repeated names.
-  public init(arms: [String], seed: UInt64 = 1) throws {
+  ///
+  /// - Parameters:
+  ///   - exploreLast: arms ``Policy/exploreThenCommit`` tries only after the others.
+  public init(arms: [String], seed: UInt64 = 1, policy: Policy = .exploreThenCommit, exploreLast: Set<Int> = []) throws {
     try TuningLimits.checkArms(arms.count, what: "the portfolio")
     guard Set(arms).count == arms.count else { throw TuningError.invalidStrategy("the portfolio's arm names repeat") }
+    guard exploreLast.allSatisfy(arms.indices.contains) else { throw TuningError.invalidStrategy("exploreLast names no arm") }
     self.arms = arms
     self.seed = seed
+    self.policy = policy
+    self.exploreLast = exploreLast
+    choices = [Int](repeating: 0, count: arms.count)
+    censoredCosts = [Double](repeating: 0, count: arms.count)
     cumulativeLosses = [Double](repeating: 0, count: arms.count)
     completedSolves = [Int](repeating: 0, count: arms.count)
     completedCost = [Double](repeating: 0, count: arms.count)
@@ -96,13 +128,66 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   ///
   /// - Throws: ``TuningError/decisionPending`` if the last decision has no cost yet,
   ///   ``TuningError/invalidStrategy(_:)`` when every arm has been dropped.
-  public mutating func next() throws -> Int {
+  public mutating func next() throws -> Int { try next(excluding: []) }
+
+  /// Chooses the next arm among the active ones not in `excluded` (arms a caller cannot afford
+  /// to try yet); all active arms if that leaves none.
+  ///
+  /// - Throws: as ``next()``.
+  public mutating func next(excluding excluded: Set<Int>) throws -> Int {
     guard pendingArm == nil else { throw TuningError.decisionPending }
     guard !activeArms.isEmpty else { throw TuningError.invalidStrategy("every arm of the portfolio has been dropped") }
-    updateProbabilities()
-    let arm = generator.index(weights: probabilities)
+    let candidates = activeArms.filter { !excluded.contains($0) }
+    let allowed = candidates.isEmpty ? activeArms : candidates
+    let arm: Int
+    switch policy {
+    case .tsallisINF:
+      updateProbabilities()
+      var weights = probabilities
+      for i in arms.indices where !allowed.contains(i) { weights[i] = 0 }
+      arm = weights.contains { $0 > 0 } ? generator.index(weights: weights) : allowed[0]
+    case .exploreThenCommit:
+      arm = committedChoice(among: allowed)
+      probabilities = arms.indices.map { $0 == arm ? 1 : 0 }
+    }
+    choices[arm] += 1
     pendingArm = arm
     return arm
+  }
+
+  /// Makes `arm` the pending decision without asking the policy (a caller that limits
+  /// exploration runs the incumbent); its cost is then observed as any other round's, with
+  /// probability 1.
+  ///
+  /// - Throws: as ``next()``, and ``TuningError/invalidStrategy(_:)`` for an inactive arm.
+  public mutating func force(_ arm: Int) throws {
+    guard pendingArm == nil else { throw TuningError.decisionPending }
+    guard arms.indices.contains(arm), isActive(arm) else { throw TuningError.invalidStrategy("arm \(arm) is not active") }
+    probabilities = arms.indices.map { $0 == arm ? 1 : 0 }
+    choices[arm] += 1
+    pendingArm = arm
+  }
+
+  /// The cost ``Policy/exploreThenCommit`` expects of arm `i`: its recent complete cost, else
+  /// the largest censored cost it was charged, else `nil` (untried).
+  public func estimatedCost(_ i: Int) -> Double? {
+    recentCost(i) ?? (censoredCosts[i] > 0 ? censoredCosts[i] : nil)
+  }
+
+  /// ``Policy/exploreThenCommit``'s choice: an untried arm (``exploreLast`` after the others),
+  /// else at rounds 8, 16, 32, … the other arm with the smallest estimate, else the incumbent.
+  private func committedChoice(among active: [Int]) -> Int {
+    let untried = active.filter { choices[$0] == 0 && estimatedCost($0) == nil }
+    if let fresh = untried.first(where: { !exploreLast.contains($0) }) ?? untried.first { return fresh }
+    let best = active.min { (estimatedCost($0) ?? .infinity, $0) < (estimatedCost($1) ?? .infinity, $1) }!
+    let leader = incumbent.flatMap { active.contains($0) ? $0 : nil } ?? best
+    let round = rounds + 1
+    if round >= 8 && round & (round - 1) == 0,
+      let challenger = active.filter({ $0 != leader }).min(by: { (estimatedCost($0) ?? .infinity, $0) < (estimatedCost($1) ?? .infinity, $1) })
+    {
+      return challenger
+    }
+    return leader
   }
 
   /// Learns the cost of the pending round. `censored`: the arm was stopped at its budget, so
@@ -116,7 +201,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     cumulativeLosses[arm] += loss / max(probabilities[arm], 1e-12)
     lossSum += loss
     rounds += 1
-    if !censored { complete(arm, cost: cost) }
+    if censored { censoredCosts[arm] = max(censoredCosts[arm], cost) } else { complete(arm, cost: cost) }
     pendingArm = nil
   }
 
@@ -154,13 +239,17 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case arms, seed, rounds, cumulativeLosses, lossSum, completedSolves, completedCost, recentCosts, dropReasons, probabilities
-    case pendingArm, generator
+    case pendingArm, generator, policy, exploreLast, choices, censoredCosts
   }
 
   /// Decodes a learner and checks that its arrays and counters agree with its arms.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    try self.init(arms: c.decode([String].self, forKey: .arms), seed: c.decode(UInt64.self, forKey: .seed))
+    try self.init(
+      arms: c.decode([String].self, forKey: .arms), seed: c.decode(UInt64.self, forKey: .seed),
+      policy: c.decode(Policy.self, forKey: .policy), exploreLast: c.decode(Set<Int>.self, forKey: .exploreLast))
+    choices = try c.decode([Int].self, forKey: .choices)
+    censoredCosts = try c.decode([Double].self, forKey: .censoredCosts)
     rounds = try c.decode(Int.self, forKey: .rounds)
     cumulativeLosses = try c.decode([Double].self, forKey: .cumulativeLosses)
     lossSum = try c.decode(Double.self, forKey: .lossSum)
@@ -174,7 +263,8 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     let d = arms.count
     let consistent =
       TuningLimits.isValidRounds(rounds) && [cumulativeLosses.count, completedSolves.count, completedCost.count, recentCosts.count,
-                                             dropReasons.count, probabilities.count].allSatisfy { $0 == d }
+                                             dropReasons.count, probabilities.count, choices.count, censoredCosts.count].allSatisfy { $0 == d }
+      && choices.allSatisfy { $0 >= 0 } && censoredCosts.allSatisfy { $0 >= 0 && $0.isFinite }
       && cumulativeLosses.allSatisfy { $0 >= 0 && $0.isFinite } && lossSum >= 0 && lossSum.isFinite
       && completedSolves.allSatisfy { $0 >= 0 } && completedCost.allSatisfy { $0 >= 0 && $0.isFinite }
       && recentCosts.allSatisfy { $0 >= 0 && $0.isFinite }
@@ -198,5 +288,9 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     try c.encode(probabilities, forKey: .probabilities)
     try c.encodeIfPresent(pendingArm, forKey: .pendingArm)
     try c.encode(generator, forKey: .generator)
+    try c.encode(policy, forKey: .policy)
+    try c.encode(exploreLast, forKey: .exploreLast)
+    try c.encode(choices, forKey: .choices)
+    try c.encode(censoredCosts, forKey: .censoredCosts)
   }
 }

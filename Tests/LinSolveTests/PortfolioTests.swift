@@ -109,10 +109,12 @@ struct PortfolioTests {
   }
 
   /// A portfolio over cholesky and lu with injected costs and no time bound.
-  static func injectedPortfolio(seed: UInt64, costs: [String: Double]) throws -> PortfolioSequenceSolver {
+  static func injectedPortfolio(
+    seed: UInt64, costs: [String: Double], policy: PortfolioLearner.Policy = .exploreThenCommit
+  ) throws -> PortfolioSequenceSolver {
     let portfolio = try PortfolioSequenceSolver(
       strategies: [SequenceStrategy(method: .cholesky), SequenceStrategy(method: .lu), try SequenceStrategy(name: "pcg+ic0")],
-      stopping: StoppingCriterion(rtol: rtol), seed: seed)
+      stopping: StoppingCriterion(rtol: rtol), seed: seed, policy: policy)
     portfolio.margin = 1e9
     portfolio.costModel = { costs[$0.strategy] ?? 100 }
     return portfolio
@@ -130,10 +132,10 @@ struct PortfolioTests {
     #expect(Set(a.compactMap { $0 }).count >= 2, "the learner explores: \(a)")
   }
 
-  @Test("The bandit follows the costs: with one arm ten times cheaper it is chosen most")
-  func followsCosts() throws {
+  @Test("The bandit follows the costs: with one arm ten times cheaper it is chosen most (both policies)", arguments: PortfolioLearner.Policy.allCases)
+  func followsCosts(policy: PortfolioLearner.Policy) throws {
     for (cheap, costs) in [(1, ["cholesky": 10.0, "lu": 1.0, "pcg+ic0": 10.0]), (2, ["cholesky": 10.0, "lu": 10.0, "pcg+ic0": 1.0])] {
-      let portfolio = try Self.injectedPortfolio(seed: 5, costs: costs)
+      let portfolio = try Self.injectedPortfolio(seed: 5, costs: costs, policy: policy)
       let systems = Self.shifted(60, grid: 5)
       var chosen: [Int?] = []
       for system in systems {
@@ -327,5 +329,36 @@ extension SparseMatrix {
     var m = self
     for p in m.diagonalPositions() { if let p { m.values[p] += s } }
     return m
+  }
+}
+
+@Suite("Portfolio learner: explore-then-commit")
+struct PortfolioLearnerPolicyTests {
+  @Test("Explore-then-commit: each arm once (direct arms last), then the incumbent, re-checking the runner-up at rounds 8, 16, 32")
+  func exploreThenCommit() throws {
+    var learner = try PortfolioLearner(arms: ["lu", "pcg+amg", "pcg+ic0", "pcg+jacobi"], seed: 1, exploreLast: [0])
+    let cost = [5.0, 1.0, 2.0, 3.0]
+    var chosen: [Int] = []
+    for _ in 0..<40 {
+      let arm = try learner.next()
+      chosen.append(arm)
+      // Jacobi is stopped at its budget: a censored cost.
+      try learner.observe(cost: cost[arm], censored: arm == 3)
+    }
+    #expect(Array(chosen.prefix(4)) == [1, 2, 3, 0], "\(chosen)")
+    let rechecks = [7, 15, 31]  // rounds 8, 16, 32 (0-based)
+    for (round, arm) in chosen.enumerated().dropFirst(4) {
+      #expect(arm == (rechecks.contains(round) ? 2 : 1), "round \(round + 1): \(arm) in \(chosen)")
+    }
+    #expect(learner.estimatedCost(3) == 3 && learner.recentCost(3) == nil)
+    // Drift: the incumbent slows down past the runner-up, which takes over.
+    for _ in 0..<6 {
+      let arm = try learner.next()
+      try learner.observe(cost: arm == 1 ? 4 : cost[arm])
+    }
+    #expect(learner.incumbent == 2)
+    // The state round-trips with the policy and the schedule.
+    let copy = try JSONDecoder().decode(PortfolioLearner.self, from: JSONEncoder().encode(learner))
+    #expect(copy == learner)
   }
 }
