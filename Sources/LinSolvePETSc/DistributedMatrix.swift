@@ -18,6 +18,8 @@ public final class DistributedMatrix {
   public let nonzeros: Int
   /// The rows (and the entries of vectors) this rank owns.
   public let ownedRows: Range<Int>
+  /// The most entries in a row, over all ranks.
+  public let longestRow: Int
 
   /// Assembles the rows of `a` this rank owns under ``RowPartition`` (collective).
   ///
@@ -32,15 +34,18 @@ public final class DistributedMatrix {
     order = a.rows
     nonzeros = a.nonzeros
     ownedRows = owned
+    var longest = 0
     var diagonal = [PetscInt](), offDiagonal = [PetscInt]()
     diagonal.reserveCapacity(owned.count)
     offDiagonal.reserveCapacity(owned.count)
     for i in owned {
       var inside = 0
       for k in a.rowPointers[i] ..< a.rowPointers[i + 1] where owned.contains(Int(a.columnIndices[k])) { inside += 1 }
+      longest = max(longest, a.rowPointers[i + 1] - a.rowPointers[i])
       diagonal.append(PetscInt(inside))
       offDiagonal.append(PetscInt(a.rowPointers[i + 1] - a.rowPointers[i] - inside))
     }
+    longestRow = Int(session.maximum(Double(longest)))
     var m: Mat?
     try check(MatCreate(session.communicator, &m), "MatCreate")
     guard let m else { throw PETScError(call: "MatCreate", code: 0, reason: "no matrix returned") }
@@ -63,6 +68,45 @@ public final class DistributedMatrix {
     }
     try check(MatAssemblyBegin(m, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin")
     try check(MatAssemblyEnd(m, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd")
+  }
+
+  /// A matrix with the same layout: `mat` (owned), from ``magnitudes()``.
+  private init(mat: Mat, like other: DistributedMatrix) {
+    self.mat = mat
+    order = other.order
+    nonzeros = other.nonzeros
+    ownedRows = other.ownedRows
+    longestRow = other.longestRow
+  }
+
+  /// |A|: a copy with every entry replaced by its absolute value (collective; for the
+  /// rounding bound of a residual, ``residualCertificate(x:b:)``).
+  public func magnitudes() throws(PETScError) -> DistributedMatrix {
+    var copy: Mat?
+    try check(MatDuplicate(mat, MAT_COPY_VALUES, &copy), "MatDuplicate")
+    guard let copy else { throw PETScError(call: "MatDuplicate", code: 0, reason: "no matrix returned") }
+    let result = DistributedMatrix(mat: copy, like: self)
+    var type: MatType?
+    try check(MatGetType(copy, &type), "MatGetType")
+    if let type, String(cString: type) == "mpiaij" {
+      var diagonalBlock: Mat?, offDiagonalBlock: Mat?, columnMap: UnsafePointer<PetscInt>?
+      try check(MatMPIAIJGetSeqAIJ(copy, &diagonalBlock, &offDiagonalBlock, &columnMap), "MatMPIAIJGetSeqAIJ")
+      try Self.takeAbsoluteValues(diagonalBlock)
+      try Self.takeAbsoluteValues(offDiagonalBlock)
+    } else {
+      try Self.takeAbsoluteValues(copy)
+    }
+    return result
+  }
+
+  /// |a_ij| in place in a `MATSEQAIJ` matrix.
+  private static func takeAbsoluteValues(_ block: Mat?) throws(PETScError) {
+    var info = MatInfo()
+    try check(MatGetInfo(block, MAT_LOCAL, &info), "MatGetInfo")
+    var values: UnsafeMutablePointer<PetscScalar>?
+    try check(MatSeqAIJGetArray(block, &values), "MatSeqAIJGetArray")
+    if let values { for k in 0 ..< Int(info.nz_used) { values[k] = abs(values[k]) } }
+    try check(MatSeqAIJRestoreArray(block, &values), "MatSeqAIJRestoreArray")
   }
 
   deinit {

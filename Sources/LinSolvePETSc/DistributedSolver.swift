@@ -63,18 +63,18 @@ public struct DistributedSolver {
     try check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason")
     try check(KSPGetResidualNorm(ksp, &recursive), "KSPGetResidualNorm")
 
-    // The verdict: r = b − A x recomputed, judged by the user's criterion.
-    let r = try DistributedVector(like: a)
-    try a.multiply(x, into: r)
-    try r.subtract(from: b)
-    let trueNorm = try r.norm(), rhsNorm = try b.norm()
+    // The verdict: r = b − A x recomputed with its rounding bound, judged by the user's criterion.
+    let certificate = try a.residualCertificate(x: x, b: b)
+    let trueNorm = certificate.norm, rhsNorm = try b.norm()
     var result = SolveResult(
       x: try x.ownedValues, reason: Self.stopReason(reason), iterations: Int(iterations), residualNorm: recursive,
       trueResidualNorm: trueNorm, rhsNorm: rhsNorm, residualHistory: configuration.recordHistory ? recorder.history : nil,
       seconds: session.maximum(Self.seconds(setupStart, end)), matvecs: matvecs)
-    result.confirmVerdict(threshold: configuration.stopping.threshold(rhsNorm: rhsNorm, initialResidualNorm: rhsNorm))
+    result.confirmVerdict(
+      threshold: configuration.stopping.threshold(rhsNorm: rhsNorm, initialResidualNorm: rhsNorm),
+      roundingBound: certificate.roundingBound)
     return DistributedSolveOutcome(
-      result: result, solution: x, kspType: try Self.typeName(ksp, KSPGetType), pcType: try Self.pcTypeName(ksp),
+      result: result, solution: x, kspType: try Self.kspTypeName(ksp), pcType: try Self.pcTypeName(ksp),
       setupSeconds: session.maximum(Self.seconds(setupStart, solveStart)),
       solveSeconds: session.maximum(Self.seconds(solveStart, end)), notes: notes)
   }
@@ -136,11 +136,9 @@ public struct DistributedSolver {
     return Int(info.count)
   }
 
-  private static func typeName(
-    _ ksp: KSP, _ get: (KSP?, UnsafeMutablePointer<KSPType?>?) -> PetscErrorCode
-  ) throws(PETScError) -> String {
+  private static func kspTypeName(_ ksp: KSP) throws(PETScError) -> String {
     var name: KSPType?
-    try check(get(ksp, &name), "KSPGetType")
+    try check(KSPGetType(ksp, &name), "KSPGetType")
     return name.map { String(cString: $0) } ?? "?"
   }
 

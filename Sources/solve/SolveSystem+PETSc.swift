@@ -90,6 +90,9 @@ extension SolveSystem {
     if method == nil {
       (methodName, preconditionerName, chosenBecause) = Self.autoChoice(a, preconditioner: preconditioner)
     }
+    if ["cg", "minres"].contains(methodName), session.isRoot, !a.isSymmetric(tolerance: 1e-12) {
+      standardError("solve: warning: \(matrix): the matrix is not symmetric; --method \(method == nil ? "auto" : methodName) assumes A = Aᵀ and may diverge (gmres or bicgstab suit nonsymmetric matrices)")
+    }
     let configuration = DistributedSolverConfiguration(
       method: DistributedMethod(rawValue: methodName)!, preconditioner: DistributedPreconditioner(rawValue: preconditionerName)!,
       stopping: stopping, restart: restart, petscOptions: petscOptions, recordHistory: history != nil)

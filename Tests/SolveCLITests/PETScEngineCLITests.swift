@@ -143,6 +143,23 @@ struct PETScEngineCLITests {
     #expect((try options.json()["notes"] as? [String])?.contains("--petsc-options ran KSP fgmres with PC none") == true)
   }
 
+  @Test("--history has k = 0 … iterations; --x0 at the solution converges in 0 iterations")
+  func historyAndWarmStart() throws {
+    let dir = try CLI.temporaryDirectory()
+    let csv = dir.appendingPathComponent("h.csv").path, x = dir.appendingPathComponent("x.mtx").path
+    let common = [CLI.data("poisson2d_32.mtx"), "--engine", "petsc", "--method", "cg", "--preconditioner", "jacobi", "--json"]
+    let run = try Self.mpirun(ranks: 2, common + ["--history", csv, "--output", x])
+    #expect(run.status == 0, "\(run.stderr)")
+    let iterations = try #require(try run.json()["iterations"] as? Int)
+    let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+    #expect(lines.first == "iteration,residual")
+    #expect(lines.count == iterations + 2)
+    #expect(lines.last?.hasPrefix("\(iterations),") == true)
+    let warm = try Self.mpirun(ranks: 2, common + ["--x0", x])
+    #expect(warm.status == 0, "\(warm.stderr)")
+    #expect(try warm.json()["iterations"] as? Int == 0)
+  }
+
   @Test("Methods the engine does not have are refused before MPI starts (exit 2, one line)")
   func nativeOnlyMethod() throws {
     let run = try Self.mpirun(ranks: 2, [CLI.data("poisson2d_32.mtx"), "--engine", "petsc", "--method", "cholesky"])
