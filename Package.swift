@@ -110,7 +110,7 @@ let package = Package(
       path: "Benchmarks/Swift"),
 
     // MARK: - Tests
-    .testTarget(name: "LinSolveTests", dependencies: ["LinSolve"], exclude: ["FuzzRegressions"]),
+    .testTarget(name: "LinSolveTests", dependencies: ["LinSolve", "LinSolvePETSc"], exclude: ["FuzzRegressions"]),
     .testTarget(name: "SolveCLITests", dependencies: ["solve", "LinSolve"]),
   ]
 )

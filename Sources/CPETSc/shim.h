@@ -26,6 +26,14 @@ static inline const char *linsolve_petsc_error_text(PetscErrorCode code) {
   return text ? text : "unknown PETSc error";
 }
 
+/// The specific message of the last error PETSc raised ("Unknown PC type: nonexistent"), or "".
+static inline const char *linsolve_petsc_error_detail(PetscErrorCode code) {
+  const char *text = NULL;
+  char *specific = NULL;
+  PetscErrorMessage(code, &text, &specific);
+  return specific ? specific : "";
+}
+
 /// PETSC_DETERMINE (the current log stage).
 static inline int linsolve_petsc_determine(void) { return PETSC_DETERMINE; }
 

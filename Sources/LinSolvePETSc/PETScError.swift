@@ -1,5 +1,6 @@
 #if PETSc
 import CPETSc
+import Foundation
 
 /// A PETSc or MPI call that returned an error code: the call, the code and PETSc's text for it.
 ///
@@ -20,6 +21,8 @@ public struct PETScError: Error, CustomStringConvertible, Sendable {
 @inline(__always)
 func check(_ code: PetscErrorCode, _ call: @autoclosure () -> String) throws(PETScError) {
   guard code != 0 else { return }
-  throw PETScError(call: call(), code: Int32(code), reason: String(cString: linsolve_petsc_error_text(code)))
+  let text = String(cString: linsolve_petsc_error_text(code))
+  let detail = String(cString: linsolve_petsc_error_detail(code)).trimmingCharacters(in: .whitespacesAndNewlines)
+  throw PETScError(call: call(), code: Int32(code), reason: detail.isEmpty ? text : "\(text): \(detail)")
 }
 #endif

@@ -160,6 +160,16 @@ struct PETScEngineCLITests {
     #expect(try warm.json()["iterations"] as? Int == 0)
   }
 
+  @Test("A PETSc error (an unknown PC in --petsc-options) is one line from rank 0 with PETSc's reason, exit 2")
+  func petscErrorIsOneLine() throws {
+    let run = try Self.mpirun(ranks: 2, [CLI.data("poisson2d_32.mtx"), "--engine", "petsc", "--petsc-options", "-pc_type nonexistent"])
+    #expect(run.status == 2)
+    let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("solve: error:") }
+    #expect(errors.count == 1)
+    #expect(errors.first?.contains("KSPSetFromOptions failed") == true)
+    #expect(errors.first?.contains("PC type nonexistent") == true)
+  }
+
   @Test("Methods the engine does not have are refused before MPI starts (exit 2, one line)")
   func nativeOnlyMethod() throws {
     let run = try Self.mpirun(ranks: 2, [CLI.data("poisson2d_32.mtx"), "--engine", "petsc", "--method", "cholesky"])
