@@ -30,32 +30,32 @@ extension SolveSystem {
     throw Engine.unavailable
     #endif
   }
+}
 
+#if PETSc
+extension SolveSystem {
   /// The method and preconditioner asked for, refused when the engine has no counterpart
   /// (`nil`: `auto`, resolved from the matrix). Checked before MPI starts.
-  func petscChoice() throws -> (method: String?, preconditioner: String?) {
-    let methods = ["cg", "pcg", "gmres", "bicgstab", "minres"]
-    let preconditioners = ["none", "jacobi", "ic0", "ilu0", "amg", "amg-sa"]
-    guard method == .auto || methods.contains(method.rawValue) else {
+  func petscChoice() throws -> (method: DistributedMethod?, preconditioner: DistributedPreconditioner?) {
+    let methods = ["auto", "pcg"] + DistributedMethod.allCases.map(\.rawValue)
+    guard method == .auto || method == .pcg || DistributedMethod(rawValue: method.rawValue) != nil else {
       throw CLIFailure.badInput(
-        "--engine petsc solves with auto, \(methods.joined(separator: ", ")); --method \(method.rawValue) is native only")
+        "--engine petsc solves with \(methods.joined(separator: ", ")); --method \(method.rawValue) is native only")
     }
-    if let preconditioner, !preconditioners.contains(preconditioner.rawValue) {
+    if let preconditioner, DistributedPreconditioner(rawValue: preconditioner.rawValue) == nil {
+      let names = DistributedPreconditioner.allCases.map(\.rawValue).joined(separator: ", ")
       throw CLIFailure.badInput(
-        "--engine petsc preconditions with \(preconditioners.joined(separator: ", ")); --preconditioner \(preconditioner.rawValue) is native only")
+        "--engine petsc preconditions with \(names); --preconditioner \(preconditioner.rawValue) is native only")
     }
     if timeLimit != nil { throw CLIFailure.badInput("--time-limit is not supported by --engine petsc") }
     if amgTheta != nil || amgSmoother != .gaussSeidel || amgCycle != .v {
       throw CLIFailure.badInput("--amg-theta, --amg-smoother and --amg-cycle are native; with --engine petsc use --petsc-options (e.g. -pc_hypre_boomeramg_strong_threshold 0.5)")
     }
-    let resolvedMethod: String? = method == .auto ? nil : (method == .pcg ? "cg" : method.rawValue)
-    let resolvedPreconditioner = preconditioner?.rawValue ?? (method == .pcg ? "jacobi" : method == .auto ? nil : "none")
-    return (resolvedMethod, resolvedPreconditioner)
+    let resolvedMethod: DistributedMethod? = method == .auto ? nil : method == .pcg ? .cg : DistributedMethod(rawValue: method.rawValue)
+    let given = preconditioner.flatMap { DistributedPreconditioner(rawValue: $0.rawValue) }
+    return (resolvedMethod, given ?? (method == .pcg ? .jacobi : method == .auto ? nil : DistributedPreconditioner.none))
   }
-}
 
-#if PETSc
-extension SolveSystem {
   /// A failure as every rank reports it: one a single rank met (a file it could not read) was
   /// agreed on by all (``PETScSession/agree(_:describe:)``); a PETSc error is bad input.
   static func agreedFailure(_ error: any Error) -> CLIFailure {
@@ -68,7 +68,9 @@ extension SolveSystem {
   }
 
   /// Reads, assembles, solves, judges and reports on every rank of `session`.
-  private func solveOnPETSc(_ session: PETScSession, method: String?, preconditioner: String?) throws {
+  private func solveOnPETSc(
+    _ session: PETScSession, method: DistributedMethod?, preconditioner: DistributedPreconditioner?
+  ) throws {
     let readStart = ContinuousClock.now
     // Every rank reads the files; a file one rank cannot read stops every rank (agreed).
     let (a, rhsValues, start) = try session.agree(
@@ -86,15 +88,14 @@ extension SolveSystem {
       throw CLIFailure.badInput("\(matrix): the ranks read different matrices (check that every rank sees the same file)")
     }
     var chosenBecause: String?
-    var methodName = method ?? "cg", preconditionerName = preconditioner ?? "amg"
-    if method == nil {
-      (methodName, preconditionerName, chosenBecause) = Self.autoChoice(a, preconditioner: preconditioner)
-    }
-    if ["cg", "minres"].contains(methodName), session.isRoot, !a.isSymmetric(tolerance: 1e-12) {
-      standardError("solve: warning: \(matrix): the matrix is not symmetric; --method \(method == nil ? "auto" : methodName) assumes A = Aᵀ and may diverge (gmres or bicgstab suit nonsymmetric matrices)")
+    var resolved = (method: method ?? .cg, preconditioner: preconditioner ?? .none)
+    if method == nil { (resolved.method, resolved.preconditioner, chosenBecause) = Self.autoChoice(a, preconditioner: preconditioner) }
+    let methodName = resolved.method.rawValue, preconditionerName = resolved.preconditioner.rawValue
+    if [.cg, .minres].contains(resolved.method), method != nil, session.isRoot, !a.isSymmetric(tolerance: 1e-12) {
+      standardError("solve: warning: \(matrix): the matrix is not symmetric; --method \(methodName) assumes A = Aᵀ and may diverge (gmres or bicgstab suit nonsymmetric matrices)")
     }
     let configuration = DistributedSolverConfiguration(
-      method: DistributedMethod(rawValue: methodName)!, preconditioner: DistributedPreconditioner(rawValue: preconditionerName)!,
+      method: resolved.method, preconditioner: resolved.preconditioner,
       stopping: stopping, restart: restart, petscOptions: petscOptions, recordHistory: history != nil)
 
     let distributed = try DistributedMatrix(rowsOf: a, session: session)
@@ -118,7 +119,7 @@ extension SolveSystem {
     report.readSeconds = session.maximum(Double((ContinuousClock.now - readStart) / .seconds(1)))
     report.describe(stopping, iterative: true)
     report.preconditioner = preconditionerName
-    if methodName == "gmres" { report.restart = restart }
+    if resolved.method == .gmres { report.restart = restart }
     let say: (String) -> Void = json ? { standardError($0) } : { print($0) }
     if view && session.isRoot { say(report.view()) }
 
@@ -164,12 +165,13 @@ extension SolveSystem {
 
   /// `auto` on the PETSc engine: CG + hypre BoomerAMG for a symmetric matrix with a positive
   /// diagonal, GMRES + block Jacobi ILU(0) otherwise (a given `--preconditioner` is kept).
-  private static func autoChoice(_ a: SparseMatrix, preconditioner: String?) -> (String, String, String) {
-    let diagonal = a.diagonal()
-    if a.isSymmetric(tolerance: 1e-12) && diagonal.allSatisfy({ $0 > 0 }) {
-      return ("cg", preconditioner ?? "amg", "symmetric with a positive diagonal → CG + hypre BoomerAMG")
+  private static func autoChoice(
+    _ a: SparseMatrix, preconditioner: DistributedPreconditioner?
+  ) -> (DistributedMethod, DistributedPreconditioner, String) {
+    if a.isSymmetric(tolerance: 1e-12) && a.diagonal().allSatisfy({ $0 > 0 }) {
+      return (.cg, preconditioner ?? .amg, "symmetric with a positive diagonal → CG + hypre BoomerAMG")
     }
-    return ("gmres", preconditioner ?? "ilu0", "not symmetric with a positive diagonal → GMRES + block Jacobi ILU(0)")
+    return (.gmres, preconditioner ?? .ilu0, "not symmetric with a positive diagonal → GMRES + block Jacobi ILU(0)")
   }
 
   /// A failure's one-line message, as `CLIFailure.report` would print it.
