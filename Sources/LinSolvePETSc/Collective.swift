@@ -55,6 +55,13 @@ extension PETScSession {
     return global
   }
 
+  /// The sum of `value` over the ranks (collective).
+  public func sum(_ value: Int) -> Int {
+    var local = Int64(value), global = Int64(0)
+    MPI_Allreduce(&local, &global, 1, linsolve_mpi_int64(), linsolve_mpi_sum(), communicator)
+    return Int(global)
+  }
+
   /// `text` on rank `root`, received by every rank (collective).
   private func broadcast(_ text: String, from root: Int32) -> String {
     var bytes = Array(text.utf8)

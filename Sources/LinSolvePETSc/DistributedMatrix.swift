@@ -16,6 +16,8 @@ public final class DistributedMatrix {
   public let order: Int
   /// The global number of stored entries.
   public let nonzeros: Int
+  /// max |a_ij| over all ranks.
+  public let largestMagnitude: Double
   /// The rows (and the entries of vectors) this rank owns.
   public let ownedRows: Range<Int>
   /// The most entries in a row, over all ranks.
@@ -23,8 +25,9 @@ public final class DistributedMatrix {
 
   /// Assembles the rows of `a` this rank owns under ``RowPartition`` (collective).
   ///
-  /// - Parameter a: the whole matrix (every rank may have read it), square, n below
-  ///   `PetscInt.max`. Only the owned rows are read.
+  /// - Parameter a: a square matrix, n below `PetscInt.max`, holding at least the rows this
+  ///   rank owns (the whole matrix, or the block `MatrixMarket.readMatrix(path:rows:)` read);
+  ///   only those rows are used.
   public init(rowsOf a: SparseMatrix, session: PETScSession) throws(PETScError) {
     precondition(a.rows == a.columns, "DistributedMatrix needs a square matrix")
     guard a.rows < Int(PetscInt.max) && a.nonzeros < Int(PetscInt.max) else {
@@ -32,9 +35,8 @@ public final class DistributedMatrix {
     }
     let owned = RowPartition(rows: a.rows, ranks: session.ranks).range(of: session.rank)
     order = a.rows
-    nonzeros = a.nonzeros
     ownedRows = owned
-    var longest = 0
+    var longest = 0, entries = 0, largest = 0.0
     var diagonal = [PetscInt](), offDiagonal = [PetscInt]()
     diagonal.reserveCapacity(owned.count)
     offDiagonal.reserveCapacity(owned.count)
@@ -42,10 +44,14 @@ public final class DistributedMatrix {
       var inside = 0
       for k in a.rowPointers[i] ..< a.rowPointers[i + 1] where owned.contains(Int(a.columnIndices[k])) { inside += 1 }
       longest = max(longest, a.rowPointers[i + 1] - a.rowPointers[i])
+      entries += a.rowPointers[i + 1] - a.rowPointers[i]
+      for k in a.rowPointers[i] ..< a.rowPointers[i + 1] { largest = max(largest, abs(a.values[k])) }
       diagonal.append(PetscInt(inside))
       offDiagonal.append(PetscInt(a.rowPointers[i + 1] - a.rowPointers[i] - inside))
     }
     longestRow = Int(session.maximum(Double(longest)))
+    nonzeros = session.sum(entries)
+    largestMagnitude = session.maximum(largest)
     var m: Mat?
     try check(MatCreate(session.communicator, &m), "MatCreate")
     guard let m else { throw PETScError(call: "MatCreate", code: 0, reason: "no matrix returned") }
@@ -75,6 +81,7 @@ public final class DistributedMatrix {
     self.mat = mat
     order = other.order
     nonzeros = other.nonzeros
+    largestMagnitude = other.largestMagnitude
     ownedRows = other.ownedRows
     longestRow = other.longestRow
   }
@@ -112,6 +119,25 @@ public final class DistributedMatrix {
   deinit {
     var m: Mat? = mat
     _ = MatDestroy(&m)
+  }
+
+  /// Whether |a_ij − a_ji| ≤ `tolerance`·max|a| for all i, j (`MatIsSymmetric`; collective):
+  /// `SparseMatrix.isSymmetric(tolerance:)` across ranks.
+  public func isSymmetric(tolerance: Double) throws(PETScError) -> Bool {
+    var symmetric = PETSC_FALSE
+    try check(MatIsSymmetric(mat, tolerance * largestMagnitude, &symmetric), "MatIsSymmetric")
+    return symmetric == PETSC_TRUE
+  }
+
+  /// Whether every diagonal entry is positive (collective).
+  public func hasPositiveDiagonal() throws(PETScError) -> Bool {
+    var v: Vec?
+    try check(MatCreateVecs(mat, &v, nil), "MatCreateVecs")
+    defer { _ = VecDestroy(&v) }
+    try check(MatGetDiagonal(mat, v), "MatGetDiagonal")
+    var smallest: PetscReal = 0
+    try check(VecMin(v, nil, &smallest), "VecMin")
+    return smallest > 0
   }
 
   /// `y = A x` (collective).

@@ -7,7 +7,7 @@ import LinSolvePETSc
 #endif
 
 /// `solve A.mtx [b.mtx] --engine petsc`: one system on PETSc across the ranks of `mpirun`
-/// (docs/SCALE_OUT.md). Every rank parses the files and assembles only its block of rows; rank 0
+/// (docs/SCALE_OUT.md). Every rank parses the files and keeps and assembles only its block of rows; rank 0
 /// prints the report (the native schema with `engine` and `ranks`) and writes `--output` (x
 /// gathered onto it) and `--history`; a failure on any rank ends every rank with one message
 /// from rank 0 and the same exit status.
@@ -72,33 +72,37 @@ extension SolveSystem {
     _ session: PETScSession, method: DistributedMethod?, preconditioner: DistributedPreconditioner?
   ) throws {
     let readStart = ContinuousClock.now
-    // Every rank reads the files; a file one rank cannot read stops every rank (agreed).
+    // Every rank reads the files, keeping its block of rows of A; a file one rank cannot read
+    // stops every rank (agreed).
     let (a, rhsValues, start) = try session.agree(
       { () throws -> (SparseMatrix, [Double]?, [Double]?) in
         try checkEntryCount()
-        let a: SparseMatrix
-        do { a = try MatrixMarket.readMatrix(path: matrix) } catch { throw CLIFailure.wrap(error, file: matrix) }
+        let a = try readOwnRows(session)
         guard a.rows == a.columns else {
           throw CLIFailure.badInput("\(matrix): matrix is \(a.rows)×\(a.columns); --engine petsc needs a square matrix")
         }
         let b = try rhs.map { try readVector($0, length: a.rows, what: "right-hand side") }
         return (a, b, try x0.map { try readVector($0, length: a.columns, what: "initial guess") })
       }, describe: Self.describe)
-    guard session.isSameOnEveryRank(a.rows), session.isSameOnEveryRank(a.nonzeros) else {
-      throw CLIFailure.badInput("\(matrix): the ranks read different matrices (check that every rank sees the same file)")
+    guard session.isSameOnEveryRank(a.rows) else {
+      throw CLIFailure.badInput("\(matrix): the ranks read matrices of different sizes (check that every rank sees the same file)")
     }
+    let distributed = try DistributedMatrix(rowsOf: a, session: session)
+    let symmetric = try distributed.isSymmetric(tolerance: 1e-12)
     var chosenBecause: String?
     var resolved = (method: method ?? .cg, preconditioner: preconditioner ?? .none)
-    if method == nil { (resolved.method, resolved.preconditioner, chosenBecause) = Self.autoChoice(a, preconditioner: preconditioner) }
+    if method == nil {
+      (resolved.method, resolved.preconditioner, chosenBecause) = Self.autoChoice(
+        symmetric: symmetric, positiveDiagonal: try distributed.hasPositiveDiagonal(), preconditioner: preconditioner)
+    }
     let methodName = resolved.method.rawValue, preconditionerName = resolved.preconditioner.rawValue
-    if [.cg, .minres].contains(resolved.method), method != nil, session.isRoot, !a.isSymmetric(tolerance: 1e-12) {
+    if [.cg, .minres].contains(resolved.method), method != nil, session.isRoot, !symmetric {
       standardError("solve: warning: \(matrix): the matrix is not symmetric; --method \(methodName) assumes A = Aᵀ and may diverge (gmres or bicgstab suit nonsymmetric matrices)")
     }
     let configuration = DistributedSolverConfiguration(
       method: resolved.method, preconditioner: resolved.preconditioner,
       stopping: stopping, restart: restart, petscOptions: petscOptions, recordHistory: history != nil)
 
-    let distributed = try DistributedMatrix(rowsOf: a, session: session)
     let b = try DistributedVector(like: distributed)
     if let rhsValues { try b.setOwned(from: rhsValues) } else {
       let ones = try DistributedVector(like: distributed)
@@ -113,7 +117,7 @@ extension SolveSystem {
     }
     var report = SolveReport(
       matrix: matrix, rhs: rhs ?? "A·1", method: methodName, chosenBecause: chosenBecause,
-      rows: a.rows, columns: a.columns, nonzeros: a.nonzeros, threads: 1)
+      rows: a.rows, columns: a.columns, nonzeros: distributed.nonzeros, threads: 1)
     report.engine = Engine.petsc.rawValue
     report.ranks = session.ranks
     report.readSeconds = session.maximum(Double((ContinuousClock.now - readStart) / .seconds(1)))
@@ -166,12 +170,23 @@ extension SolveSystem {
   /// `auto` on the PETSc engine: CG + hypre BoomerAMG for a symmetric matrix with a positive
   /// diagonal, GMRES + block Jacobi ILU(0) otherwise (a given `--preconditioner` is kept).
   private static func autoChoice(
-    _ a: SparseMatrix, preconditioner: DistributedPreconditioner?
+    symmetric: Bool, positiveDiagonal: Bool, preconditioner: DistributedPreconditioner?
   ) -> (DistributedMethod, DistributedPreconditioner, String) {
-    if a.isSymmetric(tolerance: 1e-12) && a.diagonal().allSatisfy({ $0 > 0 }) {
+    if symmetric && positiveDiagonal {
       return (.cg, preconditioner ?? .amg, "symmetric with a positive diagonal → CG + hypre BoomerAMG")
     }
     return (.gmres, preconditioner ?? .ilu0, "not symmetric with a positive diagonal → GMRES + block Jacobi ILU(0)")
+  }
+
+  /// The rows of A this rank owns (``RowPartition`` of the header's n), the others empty; a
+  /// stream, whose header cannot be read twice, is read whole.
+  private func readOwnRows(_ session: PETScSession) throws -> SparseMatrix {
+    do {
+      if OutputFile.isStream(matrix) { return try MatrixMarket.readMatrix(path: matrix) }
+      let header = try MatrixMarket.readHeader(path: matrix)
+      let owned = RowPartition(rows: header.rows, ranks: session.ranks).range(of: session.rank)
+      return try MatrixMarket.readMatrix(path: matrix, rows: owned)
+    } catch { throw CLIFailure.wrap(error, file: matrix) }
   }
 
   /// A failure's one-line message, as `CLIFailure.report` would print it.
