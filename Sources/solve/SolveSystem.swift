@@ -234,7 +234,7 @@ struct SolveSystem: ParsableCommand {
   // MARK: - Reading
 
   /// Reads A, b (or makes b = A·1) and x0, checking sizes.
-  func readSystem() throws -> (SparseMatrix, [Double], String, [Double]?) {
+  private func readSystem() throws -> (SparseMatrix, [Double], String, [Double]?) {
     try checkEntryCount()
     let a: SparseMatrix
     do { a = try MatrixMarket.readMatrix(path: matrix) } catch { throw CLIFailure.wrap(error, file: matrix) }
