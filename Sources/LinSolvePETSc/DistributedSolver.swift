@@ -9,7 +9,8 @@ public struct DistributedSolveOutcome {
   public var result: SolveResult
   /// x, distributed.
   public var solution: DistributedVector
-  /// KSP and PC types PETSc ran (after `--petsc-options`), e.g. `cg`, `hypre`.
+  /// KSP and PC types PETSc ran (after `--petsc-options`), e.g. `cg`, `hypre`; `preonly`,
+  /// `cholesky` for a factorization.
   public var kspType: String
   public var pcType: String
   /// `KSPSetUp` seconds (preconditioner setup) and `KSPSolve` seconds, on the slowest rank.
@@ -66,8 +67,10 @@ public struct DistributedSolver {
     // The verdict: r = b − A x recomputed with its rounding bound, judged by the user's criterion.
     let certificate = try a.residualCertificate(x: x, b: b)
     let trueNorm = certificate.norm, rhsNorm = try b.norm()
+    // A factorization reports 0 iterations (no refinement step), as a native direct solve.
     var result = SolveResult(
-      x: try x.ownedValues, reason: Self.stopReason(reason), iterations: Int(iterations), residualNorm: recursive,
+      x: try x.ownedValues, reason: Self.stopReason(reason),
+      iterations: configuration.method.isDirect ? 0 : Int(iterations), residualNorm: recursive,
       trueResidualNorm: trueNorm, rhsNorm: rhsNorm, residualHistory: configuration.recordHistory ? recorder.history : nil,
       seconds: session.maximum(Self.seconds(setupStart, end)), matvecs: matvecs)
     result.confirmVerdict(
@@ -88,10 +91,17 @@ public struct DistributedSolver {
     var pcHandle: PC?
     try check(KSPGetPC(ksp, &pcHandle), "KSPGetPC")
     guard let pc = pcHandle else { throw PETScError(call: "KSPGetPC", code: 0, reason: "no PC returned") }
-    try check(PCSetType(pc, preconditioner.pcType), "PCSetType")
-    if preconditioner == .amg { try check(PCHYPRESetType(pc, "boomeramg"), "PCHYPRESetType") }
-    if let sub = preconditioner.subPCType { try check(PetscOptionsSetValue(nil, "-sub_pc_type", sub), "PetscOptionsSetValue") }
+    if let factor = method.factorPCType {
+      try check(PCSetType(pc, factor), "PCSetType")
+      try check(PCFactorSetMatSolverType(pc, "mumps"), "PCFactorSetMatSolverType")
+    } else {
+      try check(PCSetType(pc, preconditioner.pcType), "PCSetType")
+      if preconditioner == .amg { try check(PCHYPRESetType(pc, "boomeramg"), "PCHYPRESetType") }
+      if let sub = preconditioner.subPCType { try check(PetscOptionsSetValue(nil, "-sub_pc_type", sub), "PetscOptionsSetValue") }
+    }
     switch method {
+    case .cholesky, .lu:
+      break  // preonly: no norm, no iteration
     case .cg:
       try check(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED), "KSPSetNormType")
     case .gmres, .bicgstab:

@@ -1,16 +1,30 @@
 import LinSolveCore
 
-/// The Krylov methods of the PETSc engine, named as LinSolve names them (`--method`).
+/// The methods of the PETSc engine, named as LinSolve names them (`--method`): Krylov methods,
+/// and the direct factorizations by MUMPS (distributed; in Debian's PETSc).
 public enum DistributedMethod: String, Sendable, CaseIterable {
-  case cg, gmres, bicgstab, minres
+  case cg, gmres, bicgstab, minres, cholesky, lu
 
-  /// PETSc's `KSPType`.
+  /// PETSc's `KSPType` (`preonly` for a factorization: one application of the factors).
   public var kspType: String {
     switch self {
     case .cg: "cg"
     case .gmres: "gmres"
     case .bicgstab: "bcgs"
     case .minres: "minres"
+    case .cholesky, .lu: "preonly"
+    }
+  }
+
+  /// Whether this is a factorization (`PCCHOLESKY` / `PCLU` with MUMPS; no preconditioner).
+  public var isDirect: Bool { self == .cholesky || self == .lu }
+
+  /// The `PCType` of a factorization.
+  public var factorPCType: String? {
+    switch self {
+    case .cholesky: "cholesky"
+    case .lu: "lu"
+    default: nil
     }
   }
 }
@@ -60,7 +74,9 @@ public enum DistributedPreconditioner: String, Sendable, CaseIterable {
 /// `‖r_k‖ ≤ max(rtol·‖b‖, atol)` (PETSc's default test with `KSP_NORM_UNPRECONDITIONED`; GMRES
 /// and BiCGSTAB precondition on the right for it), and the verdict is the true residual's,
 /// recomputed after the solve. PETSc 3.18's MINRES tests only the preconditioned norm; with a
-/// preconditioner that is noted. `timeLimit` is not supported by the engine.
+/// preconditioner that is noted. `timeLimit` is not supported by the engine. The direct methods
+/// factorize with MUMPS (`preonly`, no preconditioner, no iteration settings); their verdict is
+/// the true residual's too.
 public struct DistributedSolverConfiguration: Sendable {
   public var method: DistributedMethod
   public var preconditioner: DistributedPreconditioner

@@ -9,7 +9,7 @@ enum Engine: String, ExpressibleByArgument, CaseIterable {
 
   static let help: ArgumentHelp = """
     Who solves: native (LinSolve) or petsc (PETSc KSP/PC on the ranks of mpirun: cg, pcg, gmres, bicgstab, \
-    minres, auto; preconditioners none, jacobi, ic0/ilu0 = block Jacobi + ICC/ILU, amg = hypre BoomerAMG, \
+    minres, cholesky and lu by MUMPS, auto; preconditioners none, jacobi, ic0/ilu0 = block Jacobi + ICC/ILU, amg = hypre BoomerAMG, \
     amg-sa = GAMG). petsc needs a build with --traits PETSc.
     """
 

@@ -96,7 +96,7 @@ extension SolveSystem {
         symmetric: symmetric, positiveDiagonal: try distributed.hasPositiveDiagonal(), preconditioner: preconditioner)
     }
     let methodName = resolved.method.rawValue, preconditionerName = resolved.preconditioner.rawValue
-    if [.cg, .minres].contains(resolved.method), method != nil, session.isRoot, !symmetric {
+    if [.cg, .minres, .cholesky].contains(resolved.method), method != nil, session.isRoot, !symmetric {
       standardError("solve: warning: \(matrix): the matrix is not symmetric; --method \(methodName) assumes A = Aᵀ and may diverge (gmres or bicgstab suit nonsymmetric matrices)")
     }
     let configuration = DistributedSolverConfiguration(
@@ -121,8 +121,8 @@ extension SolveSystem {
     report.engine = Engine.petsc.rawValue
     report.ranks = session.ranks
     report.readSeconds = session.maximum(Double((ContinuousClock.now - readStart) / .seconds(1)))
-    report.describe(stopping, iterative: true)
-    report.preconditioner = preconditionerName
+    report.describe(stopping, iterative: !resolved.method.isDirect)
+    report.preconditioner = resolved.method.isDirect ? nil : preconditionerName
     if resolved.method == .gmres { report.restart = restart }
     let say: (String) -> Void = json ? { standardError($0) } : { print($0) }
     if view && session.isRoot { say(report.view()) }
@@ -132,10 +132,14 @@ extension SolveSystem {
       _ = progress.callback(iteration: k, residual: r)
     }
     progress.finish()
-    if outcome.kspType != configuration.method.kspType || outcome.pcType != configuration.preconditioner.pcType {
+    let mappedPC = resolved.method.factorPCType ?? configuration.preconditioner.pcType
+    if outcome.kspType != configuration.method.kspType || outcome.pcType != mappedPC {
       report.notes.append("--petsc-options ran KSP \(outcome.kspType) with PC \(outcome.pcType)")
+    } else if resolved.method.isDirect {
+      report.notes.append("PETSc: MUMPS \(resolved.method == .cholesky ? "Cholesky" : "LU") (preonly, \(mappedPC)/mumps)")
+    } else {
+      report.notes.append("PETSc: \(outcome.kspType) + \(configuration.preconditioner.petscDescription)")
     }
-    report.notes.append("PETSc: \(outcome.kspType) + \(configuration.preconditioner.petscDescription)")
     report.notes += outcome.notes
     report.setupSeconds = outcome.setupSeconds
     report.solveSeconds = outcome.solveSeconds
