@@ -1,19 +1,26 @@
 # LinSolve — build, test, demo and experiments.
 #   make demo   solve the bundled Data/ matrices and print a report (installs what is missing)
-#   make test   run the test suite (swift test)
+#   make test   run the test suite (swift test), then make test-mpi
+#   make test-mpi  the PETSc engine under mpirun (installs petsc-dev, Open MPI; builds with --traits PETSc)
 SWIFT        ?= swift
 DEB_PACKAGES := libopenblas-dev liblapacke-dev libsuitesparse-dev
+MPI_DEB_PACKAGES := petsc-dev libopenmpi-dev openmpi-bin
+# The PETSc-trait build lives apart, so neither build invalidates the other.
+PETSC_SCRATCH := .build-petsc
+MPIRUN       := mpirun --allow-run-as-root --oversubscribe
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps plot-deps build test demo experiments-build poisson recycle sequence portfolio sketch fuzz test-asan test-tsan clean help
+.PHONY: all deps mpi-deps test-mpi plot-deps build test demo experiments-build poisson recycle sequence portfolio sketch fuzz test-asan test-tsan clean help
 
 all: build
 
 help:
 	@echo "make deps    install the Debian packages LinSolve links (apt-get, only when missing)"
 	@echo "make build   release build of the library and the solve CLI"
-	@echo "make test    run the test suite"
+	@echo "make test    run the test suite, then make test-mpi"
+	@echo "make test-mpi  install petsc-dev + Open MPI when missing, build solve --traits PETSc, run the MPI tests (mpirun -np 2)"
+	@echo "make mpi-deps  install petsc-dev libopenmpi-dev openmpi-bin (apt-get, only when missing)"
 	@echo "make demo    solve the bundled Data/ matrices and print a report"
 	@echo "make fuzz    fuzz the Matrix Market reader for FUZZ_SECONDS (60) seconds"
 	@echo "make test-asan / make test-tsan   the test suite under AddressSanitizer / ThreadSanitizer"
@@ -29,6 +36,7 @@ help:
 	@echo "make bench-amg           multigrid against pyamg, hypre BoomerAMG, PETSc GAMG, IC(0), CHOLMOD: 256² / 128² / 32³ (a minute)"
 	@echo "make bench-amg-full      the same at 1024² / 512² / 100³ (the README's auto table)"
 	@echo "make bench-amg-scaling   AMG iterations and time against N: 2-D Poisson 256² … 2048² with hypre"
+	@echo "make bench-scaleout      solve --engine petsc on 1 and 2 ranks against PETSc's own driver (2-D Poisson 256², 512²)"
 	@echo "make bench-deps / bench-amg-deps / bench-build / bench-swift / bench-peers   the benchmarks' dependencies and builds"
 	@echo "make bench-clean         remove the benchmark peers' build directory"
 	@echo "make clean               remove .build and results/"
@@ -52,6 +60,24 @@ build: deps
 
 test: deps
 	$(SWIFT) test
+	$(MAKE) test-mpi
+
+## MPI and PETSc (issue 18): Debian's petsc-dev (3.18, with hypre) and Open MPI, only when missing.
+mpi-deps:
+	@missing=""; \
+	for p in $(MPI_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+	fi
+
+## solve with the PETSc trait (its own scratch path), a 2-rank smoke run, then the MPI tests
+## (PETScEngineCLITests, which run that solve under mpirun) from the ordinary test build.
+test-mpi: deps mpi-deps
+	$(SWIFT) build --traits PETSc --scratch-path $(PETSC_SCRATCH) --product solve
+	$(MPIRUN) -np 2 $(PETSC_SCRATCH)/debug/solve Data/poisson2d_32.mtx --engine petsc --method cg --preconditioner amg
+	$(SWIFT) build --build-tests
+	LINSOLVE_PETSC_SOLVE=$(CURDIR)/$(PETSC_SCRATCH)/debug/solve $(SWIFT) test --skip-build --filter 'PETScEngineCLITests'
 
 demo: build
 	@echo "== Cholesky (CHOLMOD) on a 2-D Poisson matrix with a bundled right-hand side"
@@ -135,6 +161,6 @@ test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
-	rm -rf .build results
+	rm -rf .build $(PETSC_SCRATCH) results
 
 include Benchmarks/bench.mk

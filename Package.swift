@@ -7,6 +7,12 @@ let package = Package(
     .library(name: "LinSolve", targets: ["LinSolve"]),
     .executable(name: "solve", targets: ["solve"]),
   ],
+  // `swift build --traits PETSc` (or `make test-mpi`) adds the distributed engine: `LinSolvePETSc`
+  // and `solve --engine petsc` under `mpirun`. Without the trait nothing of MPI or PETSc is
+  // compiled or linked (docs/SCALE_OUT.md).
+  traits: [
+    .trait(name: "PETSc", description: "MPI and PETSc: LinSolvePETSc and solve --engine petsc (Debian: petsc-dev, libopenmpi-dev)")
+  ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     // `swift package generate-documentation --target LinSolve` (the DocC catalog in Sources/LinSolve).
@@ -26,6 +32,14 @@ let package = Package(
     .systemLibrary(
       name: "CSuiteSparse", path: "Sources/CSuiteSparse",
       providers: [.apt(["libsuitesparse-dev"])]),
+    // Only with the PETSc trait (Debian: libopenmpi-dev, petsc-dev 3.18). Debian's PETSc.pc has no
+    // MPI include path, so whatever imports CPETSc depends on CMPI too.
+    .systemLibrary(
+      name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+      providers: [.apt(["libopenmpi-dev"])]),
+    .systemLibrary(
+      name: "CPETSc", path: "Sources/CPETSc", pkgConfig: "PETSc",
+      providers: [.apt(["petsc-dev"])]),
 
     // MARK: - The library: modules whose imports point one way (docs/ARCHITECTURE.md)
     // Matrices, kernels (the one BLAS/LAPACK layer), Matrix Market I/O, the solver contracts,
@@ -53,6 +67,15 @@ let package = Package(
         "LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching", "LinSolveTuning",
         "LinSolveMultigrid",
       ]),
+    // One system across MPI ranks on PETSc (MATMPIAIJ, KSP/PC); its sources are `#if PETSc`, and
+    // the C modules are dependencies only with the trait, so without it the module is empty.
+    .target(
+      name: "LinSolvePETSc",
+      dependencies: [
+        "LinSolveCore",
+        .target(name: "CMPI", condition: .when(traits: ["PETSc"])),
+        .target(name: "CPETSc", condition: .when(traits: ["PETSc"])),
+      ]),
     // The umbrella: `import LinSolve` re-exports every module and adds `solve(A, b)`.
     .target(
       name: "LinSolve",
@@ -66,6 +89,7 @@ let package = Package(
       name: "solve",
       dependencies: [
         "LinSolve",
+        .target(name: "LinSolvePETSc", condition: .when(traits: ["PETSc"])),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -88,7 +112,7 @@ let package = Package(
       path: "Benchmarks/Swift"),
 
     // MARK: - Tests
-    .testTarget(name: "LinSolveTests", dependencies: ["LinSolve"], exclude: ["FuzzRegressions"]),
+    .testTarget(name: "LinSolveTests", dependencies: ["LinSolve", "LinSolvePETSc"], exclude: ["FuzzRegressions"]),
     .testTarget(name: "SolveCLITests", dependencies: ["solve", "LinSolve"]),
   ]
 )

@@ -15,7 +15,7 @@ BENCH_PEERS        := $(BENCH_BUILD)/cg_bench $(BENCH_BUILD)/stream_bench \
                       $(BENCH_BUILD)/cholmod_bench $(BENCH_BUILD)/eigen_bench
 BENCH_COMMON       := Benchmarks/c/bench_common.h
 
-.PHONY: bench bench-quick bench-amg bench-amg-full bench-amg-scaling bench-amg-deps bench-deps bench-build bench-swift bench-peers bench-clean
+.PHONY: bench-scaleout bench bench-quick bench-amg bench-amg-full bench-amg-scaling bench-amg-deps bench-deps bench-build bench-swift bench-peers bench-clean
 
 ## Eigen (Debian) and SciPy + matplotlib (pip), each installed only when missing.
 bench-deps: deps
@@ -86,6 +86,16 @@ bench-amg-full: build bench-amg-deps
 bench-amg-scaling: build bench-amg-deps
 	python3 Benchmarks/amg.py --solve $(RELEASE_BIN)/solve --mode scaling --out results
 	$(call publish,amg_scaling.svg)
+
+## Scale-out (issue 18): 2-D Poisson 256² and 512² on 1 and 2 ranks, solve --engine petsc against
+## PETSc's own ex-style driver (Benchmarks/c/petsc_ksp.c) and the native solve; results/scaleout.{csv,md}.
+$(BENCH_BUILD)/petsc_ksp: Benchmarks/c/petsc_ksp.c
+	@mkdir -p $(BENCH_BUILD)
+	mpicc -O2 $$(pkg-config --cflags PETSc) -o $@ $< $$(pkg-config --libs PETSc)
+
+bench-scaleout: deps mpi-deps bench-deps $(BENCH_BUILD)/petsc_ksp
+	$(SWIFT) build -c release --traits PETSc --scratch-path $(PETSC_SCRATCH) --product solve
+	python3 Benchmarks/scaleout.py --solve $(PETSC_SCRATCH)/release/solve --driver $(BENCH_BUILD)/petsc_ksp --out results
 
 ## Removes the peers' build directory (results/ goes with `make clean`).
 bench-clean:

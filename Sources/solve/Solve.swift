@@ -36,6 +36,7 @@ struct Solve: ParsableCommand {
   static func main() {
     let arguments = Array(CommandLine.arguments.dropFirst())
     let json = CLIFailure.wantsJSON(arguments)
+    let speaks = (Engine.launcherRank ?? 0) == 0  // under mpirun every rank parses the same line: rank 0 reports
     guard !arguments.isEmpty && !asksForSolveHelp(arguments) else {
       print(helpMessage(for: SolveSystem.self))
       Foundation.exit(0)
@@ -47,13 +48,13 @@ struct Solve: ParsableCommand {
     } catch let exit as ExitCode {
       Foundation.exit(exit.rawValue)
     } catch let failure as CLIFailure {
-      failure.report(json: json, arguments: arguments)
+      if speaks { failure.report(json: json, arguments: arguments) }
       Foundation.exit(failure.exitCode)
     } catch {
       if exitCode(for: error) == .success {  // --help, --version
         self.exit(withError: error)
       }
-      CLIFailure.badInput(CLIFailure.oneLine(message(for: error))).report(json: json, arguments: arguments)
+      if speaks { CLIFailure.badInput(CLIFailure.oneLine(message(for: error))).report(json: json, arguments: arguments) }
       Foundation.exit(2)
     }
   }

@@ -43,6 +43,10 @@ struct SolveReport: Encodable {
   var columns: Int
   var nonzeros: Int
   var threads: Int
+  /// `native` (LinSolve) or `petsc` (`--engine`).
+  var engine = Engine.native.rawValue
+  /// MPI ranks that solved (1 natively).
+  var ranks = 1
   var notes: [String] = []
   var output: String?
 
@@ -117,6 +121,8 @@ struct SolveReport: Encodable {
     try c.encode(columns, forKey: .columns)
     try c.encode(nonzeros, forKey: .nonzeros)
     try c.encode(threads, forKey: .threads)
+    try c.encode(engine, forKey: .engine)
+    try c.encode(ranks, forKey: .ranks)
     try c.encode(notes, forKey: .notes)
     try c.encode(output, forKey: .output)
   }
@@ -125,7 +131,7 @@ struct SolveReport: Encodable {
     case version, matrix, rhs, method, chosenBecause, preconditioner, omega, multigrid, restart, rtol, atol, dtol
     case maxIterations, timeLimit, estimatedFactorBytes, backwardError, reason, converged, iterations, matvecs
     case relativeResidual, residualNorm, recursiveResidualNorm, seconds, readSeconds, setupSeconds, solveSeconds
-    case rows, columns, nonzeros, threads, notes, output
+    case rows, columns, nonzeros, threads, engine, ranks, notes, output
   }
 
   /// The resolved configuration (`--view`).
@@ -144,6 +150,7 @@ struct SolveReport: Encodable {
     if let maxIterations { lines.append("  max iterations  \(maxIterations)") }
     if rtol != nil && maxIterations != nil { lines.append("  time limit      " + (timeLimit.map { "\($0) s" } ?? "none")) }
     lines.append("  threads         \(threads)")
+    if engine != Engine.native.rawValue { lines.append("  engine          \(engine) on \(ranks) rank\(ranks == 1 ? "" : "s")") }
     return lines.joined(separator: "\n")
   }
 
@@ -154,8 +161,9 @@ struct SolveReport: Encodable {
       "method     \(method)" + (preconditioner.map { " + \($0)" } ?? "") + (chosenBecause.map { "  (auto: \($0))" } ?? ""),
       "result     \(reason) after \(iterations) iteration\(iterations == 1 ? "" : "s")",
       "residual   ‖b − Ax‖/‖b‖ = \(format(relativeResidual))" + (backwardError.map { ", ‖Aᵀr‖/(‖A‖‖r‖) = \(format($0))" } ?? ""),
-      "time       read \(format(readSeconds)) s, setup \(format(setupSeconds)) s, solve \(format(solveSeconds)) s",
     ]
+    if engine != Engine.native.rawValue { lines.append("engine     \(engine) on \(ranks) rank\(ranks == 1 ? "" : "s")") }
+    lines.append("time       read \(format(readSeconds)) s, setup \(format(setupSeconds)) s, solve \(format(solveSeconds)) s")
     lines += notes.map { "note       \($0)" }
     if let output { lines.append("solution   written to \(output)") }
     return lines.joined(separator: "\n")

@@ -96,6 +96,12 @@ struct SolveSystem: ParsableCommand {
   @Flag(help: "Print one JSON object instead of the text report; an error prints {\"error\", \"file\", \"line\"}.")
   var json = false
 
+  @Option(help: Engine.help)
+  var engine: Engine = .native
+
+  @Option(parsing: .unconditional, help: "PETSc options for --engine petsc, e.g. \"-ksp_type fgmres -pc_hypre_boomeramg_strong_threshold 0.5\" (override the mapped settings).")
+  var petscOptions: String?
+
   func validate() throws {
     guard omega > 0 && omega < 2 else { throw ValidationError("--omega \(omega) is not in (0, 2)") }
     guard rtol >= 0 && rtol <= 1 else { throw ValidationError("--rtol \(rtol) is not in (0, 1]") }
@@ -116,12 +122,14 @@ struct SolveSystem: ParsableCommand {
     if let rank = sketchOptions.rank, rank < 1 { throw ValidationError("--rank must be ≥ 1") }
     if let shift = sketchOptions.shift, !(shift > 0) { throw ValidationError("--shift must be > 0") }
     if let f = sketchOptions.sketchFactor, !(f >= 1) { throw ValidationError("--sketch-factor must be ≥ 1") }
+    if petscOptions != nil && engine != .petsc { throw ValidationError("--petsc-options needs --engine petsc") }
     if preconditioner == .nystrom && sketchOptions.shift == nil {
       throw ValidationError("--preconditioner nystrom needs --shift μ (the matrix given is A + μI)")
     }
   }
 
   func run() throws {
+    if engine == .petsc { return try runOnPETSc() }
     ProgressReporter.installInterruptHandler()
     if let threads { ThreadSetting.apply(threads) }
     try checkOutputPaths()
@@ -252,7 +260,7 @@ struct SolveSystem: ParsableCommand {
   /// that a malformed entry is reported with its line, and their empty rows are named by
   /// ``checkResources(_:method:preconditioner:)``. (A stream's header cannot be read twice;
   /// its matrix is checked once read.)
-  private func checkEntryCount() throws {
+  func checkEntryCount() throws {
     guard !OutputFile.isStream(matrix), let header = try? MatrixMarket.readHeader(path: matrix),
       header.format == .coordinate, header.rows == header.columns, header.rows > Self.headerCheckOrder
     else { return }
@@ -265,7 +273,7 @@ struct SolveSystem: ParsableCommand {
   /// The order above which ``checkEntryCount()`` judges a square matrix from its header.
   static let headerCheckOrder = 1 << 16
 
-  private func readVector(_ path: String, length: Int, what: String) throws -> [Double] {
+  func readVector(_ path: String, length: Int, what: String) throws -> [Double] {
     let v: [Double]
     do { v = try MatrixMarket.readVector(path: path) } catch { throw CLIFailure.wrap(error, file: path) }
     guard v.count == length else {
@@ -277,7 +285,7 @@ struct SolveSystem: ParsableCommand {
   // MARK: - Solving
 
   /// The criterion the options give; every verdict is judged by it.
-  private var stopping: StoppingCriterion {
+  var stopping: StoppingCriterion {
     StoppingCriterion(rtol: rtol, atol: atol, maxIterations: maxIterations, timeLimit: timeLimit, dtol: dtol)
   }
 

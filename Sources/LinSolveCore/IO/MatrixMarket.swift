@@ -130,6 +130,29 @@ public enum MatrixMarket {
     try read(path: path).sparseMatrix
   }
 
+  /// Reads the entries of `rows` only (e.g. one MPI rank's block of rows): a matrix of the
+  /// file's dimensions whose other rows are empty. Every entry is parsed and checked as by
+  /// ``readMatrix(path:)`` (the same errors, with their lines), but only those in `rows`, after a
+  /// symmetric file is expanded, are kept: memory is O(n + the entries of `rows`). An `array`
+  /// file is read whole, then its other rows are dropped.
+  public static func readMatrix(path: String, rows: Range<Int>) throws(MatrixMarketError) -> SparseMatrix {
+    let parsed = try MatrixMarketFile.parse(path: path, keptRows: rows)
+    guard case .dense = parsed.content else { return parsed.content.sparseMatrix }
+    let whole = parsed.content.sparseMatrix
+    var rowPointers = [Int](repeating: 0, count: whole.rows + 1)
+    var columnIndices: [Int32] = [], values: [Double] = []
+    for i in 0 ..< whole.rows {
+      if rows.contains(i) {
+        columnIndices += whole.columnIndices[whole.rowPointers[i] ..< whole.rowPointers[i + 1]]
+        values += whole.values[whole.rowPointers[i] ..< whole.rowPointers[i + 1]]
+      }
+      rowPointers[i + 1] = values.count
+    }
+    return SparseMatrix(
+      uncheckedRows: whole.rows, columns: whole.columns, rowPointers: rowPointers, columnIndices: columnIndices,
+      values: values)
+  }
+
   /// Reads Matrix Market text as a ``SparseMatrix``; an `array` file is converted.
   public static func readMatrix(string: String, name: String = "<memory>")
     throws(MatrixMarketError) -> SparseMatrix

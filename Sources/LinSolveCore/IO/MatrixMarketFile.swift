@@ -10,12 +10,13 @@ import Darwin
 
 enum MatrixMarketFile {
   /// Parses the file at `path`: memory-mapped when it is a regular file, streamed otherwise
-  /// (pipes, FIFOs, character devices such as `/dev/stdin`) or when `mmap` fails.
-  static func parse(path: String) throws(MatrixMarketError) -> MatrixMarketParse {
+  /// (pipes, FIFOs, character devices such as `/dev/stdin`) or when `mmap` fails. A
+  /// coordinate matrix keeps the entries of `keptRows` only (`nil`: all).
+  static func parse(path: String, keptRows: Range<Int>? = nil) throws(MatrixMarketError) -> MatrixMarketParse {
     try withInput(
       path: path,
-      mapped: { (bytes) throws(MatrixMarketError) in try MatrixMarketReader.parse(bytes, name: path) },
-      streamed: { (stream) throws(MatrixMarketError) in try MatrixMarketReader.parse(stream) })
+      mapped: { (bytes) throws(MatrixMarketError) in try MatrixMarketReader.parse(bytes, name: path, keptRows: keptRows) },
+      streamed: { (stream) throws(MatrixMarketError) in try MatrixMarketReader.parse(stream, keptRows: keptRows) })
   }
 
   /// Parses the banner and the size line of the file at `path` only; a stream is read no

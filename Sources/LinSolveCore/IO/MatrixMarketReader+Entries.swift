@@ -1,5 +1,6 @@
 // The Matrix Market reader's entry pass: coordinate entries into a `CoordinateBuilder`
-// (expanded by symmetry, then CSR), array values into a `DenseMatrix`.
+// (expanded by symmetry, then CSR; only the rows in `keptRows` when it is set), array values
+// into a `DenseMatrix`.
 
 extension MatrixMarketReader {
   mutating func readCoordinate(_ h: MatrixMarketHeader) throws(MatrixMarketError)
@@ -15,8 +16,15 @@ extension MatrixMarketReader {
     // Reserve only what the file can hold (`capacity` ≤ bytes / 4), never the raw count; for
     // a stream, what the bytes read so far can hold, grown as entries arrive.
     let perEntry = symmetry == .general ? 1 : 2
+    // Rows kept (`keptRows`, e.g. one MPI rank's block): an entry of another row is checked and
+    // dropped, and room is reserved for the kept share only.
+    let keptLower = keptRows?.lowerBound ?? 0
+    let keptCount = UInt(bitPattern: keptRows?.count ?? rows)
+    let keptShare = rows > 0 ? keptRows.map { min(1, Double($0.count) / Double(rows)) } ?? 1 : 1
+    func room(_ entries: Int) -> Int { keptShare == 1 ? perEntry * entries : Int(Double(perEntry * entries) * keptShare) + 16 }
+    @inline(__always) func kept(_ row: Int) -> Bool { UInt(bitPattern: row &- keptLower) < keptCount }
     var reserved = min(declared, capacity)
-    builder.reserveCapacity(perEntry * reserved)
+    builder.reserveCapacity(room(reserved))
     var count = 0
     while try skipToDataLine() {
       if count == declared {
@@ -24,7 +32,7 @@ extension MatrixMarketReader {
       }
       if count == reserved {
         reserved = Self.grown(count, total: declared)
-        builder.reserveCapacity(perEntry * reserved)
+        builder.reserveCapacity(room(reserved))
       }
       // Row index (skipToDataLine stopped on a byte that is neither blank nor a newline).
       let i = try readIndex(limit: rows, what: "row")
@@ -44,13 +52,13 @@ extension MatrixMarketReader {
       try finishEntryLine(shape: "an entry line holds \(fields)")
       switch symmetry {
       case .general:
-        builder.appendUnchecked(row: i, column: j, value: v)
+        if kept(i) { builder.appendUnchecked(row: i, column: j, value: v) }
       case .symmetric:
-        builder.appendUnchecked(row: i, column: j, value: v)
-        if i != j { builder.appendUnchecked(row: j, column: i, value: v) }
+        if kept(i) { builder.appendUnchecked(row: i, column: j, value: v) }
+        if i != j && kept(j) { builder.appendUnchecked(row: j, column: i, value: v) }
       case .skewSymmetric, .hermitian:
-        builder.appendUnchecked(row: i, column: j, value: v)
-        builder.appendUnchecked(row: j, column: i, value: -v)
+        if kept(i) { builder.appendUnchecked(row: i, column: j, value: v) }
+        if kept(j) { builder.appendUnchecked(row: j, column: i, value: -v) }
       }
       count &+= 1
     }

@@ -68,6 +68,8 @@ struct MatrixMarketReader {
   var bytesPerEntry = 6
   /// The dimensions still to be checked against the size of a stream, and the size line.
   var pendingAllowance: (rows: Int, columns: Int, line: Int)?
+  /// The rows whose entries a coordinate read keeps (`nil`: all); every entry is checked.
+  var keptRows: Range<Int>?
 
   init(base: UnsafePointer<UInt8>, count: Int, name: String, stream: MatrixMarketStream? = nil) {
     self.base = base
@@ -89,19 +91,24 @@ struct MatrixMarketReader {
 
   // MARK: Entry points
 
-  /// Parses a whole file.
-  static func parse(_ bytes: UnsafeRawBufferPointer, name: String) throws(MatrixMarketError)
-    -> MatrixMarketParse
+  /// Parses a whole file; a coordinate matrix keeps the entries of `keptRows` only (all
+  /// entries are still checked).
+  static func parse(_ bytes: UnsafeRawBufferPointer, name: String, keptRows: Range<Int>? = nil)
+    throws(MatrixMarketError) -> MatrixMarketParse
   {
     var reader = try makeReader(bytes, name: name)
+    reader.keptRows = keptRows
     return try reader.readAll()
   }
 
   /// Parses a stream as it arrives (see ``MatrixMarketStream``): the banner is checked as
   /// soon as its first bytes are read, and no more than a window of whole lines is held
   /// besides the entries parsed so far.
-  static func parse(_ stream: MatrixMarketStream) throws(MatrixMarketError) -> MatrixMarketParse {
+  static func parse(_ stream: MatrixMarketStream, keptRows: Range<Int>? = nil) throws(MatrixMarketError)
+    -> MatrixMarketParse
+  {
     var reader = try makeReader(stream)
+    reader.keptRows = keptRows
     return try reader.readAll()
   }
 
