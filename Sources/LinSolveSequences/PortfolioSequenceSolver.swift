@@ -131,7 +131,8 @@ public final class PortfolioSequenceSolver {
 
   /// The default strategies that suit `a`, fewer arms to explore on a short sequence: for a
   /// symmetric matrix with a positive diagonal (as ``AutoChoice`` tells), Cholesky and the PCG
-  /// arms; otherwise LU, GMRES and BiCGSTAB with ILU(0), and GMRES with every multigrid.
+  /// arms; otherwise LU, GMRES and BiCGSTAB with ILU(0), and GMRES with every multigrid that
+  /// takes a nonsymmetric matrix (Ruge–Stüben).
   public static func defaultStrategies(for a: SparseMatrix) -> [SequenceStrategy] {
     defaultStrategies(symmetricPositiveDiagonal: a.isSymmetric(tolerance: 1e-14) && a.diagonal().allSatisfy { $0 > 0 })
   }
@@ -142,7 +143,8 @@ public final class PortfolioSequenceSolver {
     return [SequenceStrategy(method: .lu)]
       + [SequenceStrategy(method: .gmres, preconditioner: .ilu0, warmStart: true),
          SequenceStrategy(method: .bicgstab, preconditioner: .ilu0, warmStart: true)]
-      + PreconditionerKind.allCases.filter(\.isMultigrid).map { SequenceStrategy(method: .gmres, preconditioner: $0, warmStart: true) }
+      + PreconditionerKind.allCases.filter { $0.isMultigrid && !$0.needsSymmetricMatrix }
+      .map { SequenceStrategy(method: .gmres, preconditioner: $0, warmStart: true) }
   }
 
   /// - Parameters:

@@ -35,4 +35,7 @@ public enum PreconditionerKind: String, Sendable, CaseIterable, Codable {
 
   /// Whether this is an algebraic multigrid (its options are ``SolverConfiguration/multigrid``).
   public var isMultigrid: Bool { self == .amgSA || self == .amg }
+  /// Whether the preconditioner is built for symmetric matrices only (IC(0), smoothed
+  /// aggregation, Nyström); the others also take nonsymmetric ones, for GMRES and BiCGSTAB.
+  public var needsSymmetricMatrix: Bool { [.ic0, .amgSA, .nystrom].contains(self) }
 }

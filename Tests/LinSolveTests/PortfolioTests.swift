@@ -361,4 +361,13 @@ struct PortfolioLearnerPolicyTests {
     let copy = try JSONDecoder().decode(PortfolioLearner.self, from: JSONEncoder().encode(learner))
     #expect(copy == learner)
   }
+
+  @Test("Default arms: the PCG arms with both AMGs for SPD-like matrices; for others only preconditioners that take them")
+  func defaultArms() {
+    let spd = PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: true).map(\.name)
+    #expect(spd.contains("pcg+amg-sa+warm") && spd.contains("pcg+amg+warm") && spd.first == "cholesky", "\(spd)")
+    let other = PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: false)
+    #expect(other.map(\.name).contains("gmres+amg+warm"), "\(other.map(\.name))")
+    #expect(other.allSatisfy { !$0.preconditioner.needsSymmetricMatrix && $0.method != .pcg }, "\(other.map(\.name))")
+  }
 }
