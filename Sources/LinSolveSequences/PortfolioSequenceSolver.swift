@@ -162,7 +162,8 @@ public final class PortfolioSequenceSolver {
       throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(names)")
     }
     self.learner = try learner ?? PortfolioLearner(
-      arms: names, seed: seed, policy: policy, exploreLast: Set(strategies.indices.filter { strategies[$0].method.isDirect }))
+      arms: names, seed: seed, policy: policy,
+      explorationOrder: strategies.indices.sorted { (Self.setupRank(strategies[$0]), $0) < (Self.setupRank(strategies[$1]), $1) })
     self.strategies = strategies
     self.stopping = stopping
     solvers = Array(repeating: nil, count: strategies.count)
@@ -338,6 +339,18 @@ public final class PortfolioSequenceSolver {
     } catch {
       let seconds = solvers[arm]?.prepared.setupSeconds ?? 0
       return (Attempt(strategy: name, arm: arm, outcome: .failed("\(error)"), iterations: 0, seconds: seconds), nil)
+    }
+  }
+
+  /// How much an arm's set-up costs before its budget can act, the order of exploration: none or
+  /// a diagonal (Jacobi, SOR/SSOR) first, incomplete factorizations, then multigrid hierarchies,
+  /// then direct factorizations (their symbolic analysis cannot be stopped).
+  static func setupRank(_ s: SequenceStrategy) -> Int {
+    if s.method.isDirect { return 3 }
+    if s.method == .amg || s.preconditioner.isMultigrid { return 2 }
+    switch s.preconditioner {
+    case .none, .jacobi, .ssor: return 0
+    default: return 1
     }
   }
 

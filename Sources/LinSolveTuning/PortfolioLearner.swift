@@ -25,8 +25,9 @@ import LinSolveCore
 ///
 /// Tsallis-INF needs many rounds to stop exploring (it samples every arm with probability
 /// `≈ 1/√t`); on a sequence of tens of systems that is most of the sequence. The default
-/// ``Policy/exploreThenCommit`` explores less: each untried arm once (iterative arms before
-/// direct ones, whose symbolic analysis cannot be bounded), then the incumbent, re-checking the
+/// ``Policy/exploreThenCommit`` explores less: each untried arm once (in ``explorationOrder``:
+/// a caller puts cheap set-ups first, direct factorizations, whose symbolic analysis cannot be
+/// bounded, last), then the incumbent, re-checking the
 /// most promising other arm only at rounds 8, 16, 32, … — `K − 1 + log₂ T` explorations in `T`
 /// rounds, each bounded by the portfolio's budget. Drift is followed through the incumbent's
 /// moving average: when it slows past another arm's recent cost, that arm takes over.
@@ -41,8 +42,8 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
 
   /// The choice rule.
   public let policy: Policy
-  /// Arms tried last by ``Policy/exploreThenCommit`` (direct factorizations).
-  public let exploreLast: Set<Int>
+  /// The order in which ``Policy/exploreThenCommit`` tries untried arms (a permutation of the arms).
+  public let explorationOrder: [Int]
   /// Rounds in which each arm was chosen.
   public private(set) var choices: [Int]
   /// The largest censored cost each arm was charged (0: none), its estimate until it completes.
@@ -77,15 +78,17 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// - Throws: ``TuningError/invalidStrategy(_:)`` for no arms or repeated names.
   ///
   /// - Parameters:
-  ///   - exploreLast: arms ``Policy/exploreThenCommit`` tries only after the others.
-  public init(arms: [String], seed: UInt64 = 1, policy: Policy = .exploreThenCommit, exploreLast: Set<Int> = []) throws {
+  ///   - explorationOrder: the order ``Policy/exploreThenCommit`` tries untried arms in
+  ///     (`nil`: as listed).
+  public init(arms: [String], seed: UInt64 = 1, policy: Policy = .exploreThenCommit, explorationOrder: [Int]? = nil) throws {
     try TuningLimits.checkArms(arms.count, what: "the portfolio")
     guard Set(arms).count == arms.count else { throw TuningError.invalidStrategy("the portfolio's arm names repeat") }
-    guard exploreLast.allSatisfy(arms.indices.contains) else { throw TuningError.invalidStrategy("exploreLast names no arm") }
+    let order = explorationOrder ?? Array(arms.indices)
+    guard order.sorted() == Array(arms.indices) else { throw TuningError.invalidStrategy("the exploration order is not a permutation of the arms") }
     self.arms = arms
     self.seed = seed
     self.policy = policy
-    self.exploreLast = exploreLast
+    self.explorationOrder = order
     choices = [Int](repeating: 0, count: arms.count)
     censoredCosts = [Double](repeating: 0, count: arms.count)
     cumulativeLosses = [Double](repeating: 0, count: arms.count)
@@ -174,11 +177,11 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     recentCost(i) ?? (censoredCosts[i] > 0 ? censoredCosts[i] : nil)
   }
 
-  /// ``Policy/exploreThenCommit``'s choice: an untried arm (``exploreLast`` after the others),
+  /// ``Policy/exploreThenCommit``'s choice: an untried arm (in ``explorationOrder``),
   /// else at rounds 8, 16, 32, … the other arm with the smallest estimate, else the incumbent.
   private func committedChoice(among active: [Int]) -> Int {
-    let untried = active.filter { choices[$0] == 0 && estimatedCost($0) == nil }
-    if let fresh = untried.first(where: { !exploreLast.contains($0) }) ?? untried.first { return fresh }
+    let untried = Set(active.filter { choices[$0] == 0 && estimatedCost($0) == nil })
+    if let fresh = explorationOrder.first(where: untried.contains) { return fresh }
     let best = active.min { (estimatedCost($0) ?? .infinity, $0) < (estimatedCost($1) ?? .infinity, $1) }!
     let leader = incumbent.flatMap { active.contains($0) ? $0 : nil } ?? best
     let round = rounds + 1
@@ -239,7 +242,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case arms, seed, rounds, cumulativeLosses, lossSum, completedSolves, completedCost, recentCosts, dropReasons, probabilities
-    case pendingArm, generator, policy, exploreLast, choices, censoredCosts
+    case pendingArm, generator, policy, explorationOrder, choices, censoredCosts
   }
 
   /// Decodes a learner and checks that its arrays and counters agree with its arms.
@@ -247,7 +250,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     try self.init(
       arms: c.decode([String].self, forKey: .arms), seed: c.decode(UInt64.self, forKey: .seed),
-      policy: c.decode(Policy.self, forKey: .policy), exploreLast: c.decode(Set<Int>.self, forKey: .exploreLast))
+      policy: c.decode(Policy.self, forKey: .policy), explorationOrder: c.decode([Int].self, forKey: .explorationOrder))
     choices = try c.decode([Int].self, forKey: .choices)
     censoredCosts = try c.decode([Double].self, forKey: .censoredCosts)
     rounds = try c.decode(Int.self, forKey: .rounds)
@@ -289,7 +292,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     try c.encodeIfPresent(pendingArm, forKey: .pendingArm)
     try c.encode(generator, forKey: .generator)
     try c.encode(policy, forKey: .policy)
-    try c.encode(exploreLast, forKey: .exploreLast)
+    try c.encode(explorationOrder, forKey: .explorationOrder)
     try c.encode(choices, forKey: .choices)
     try c.encode(censoredCosts, forKey: .censoredCosts)
   }

@@ -334,9 +334,10 @@ extension SparseMatrix {
 
 @Suite("Portfolio learner: explore-then-commit")
 struct PortfolioLearnerPolicyTests {
-  @Test("Explore-then-commit: each arm once (direct arms last), then the incumbent, re-checking the runner-up at rounds 8, 16, 32")
+  @Test("Explore-then-commit: each arm once (in the exploration order), then the incumbent, re-checking the runner-up at rounds 8, 16, 32")
   func exploreThenCommit() throws {
-    var learner = try PortfolioLearner(arms: ["lu", "pcg+amg", "pcg+ic0", "pcg+jacobi"], seed: 1, exploreLast: [0])
+    var learner = try PortfolioLearner(arms: ["lu", "pcg+amg", "pcg+ic0", "pcg+jacobi"], seed: 1, explorationOrder: [1, 2, 3, 0])
+    #expect(throws: TuningError.self) { try PortfolioLearner(arms: ["a", "b"], explorationOrder: [0, 0]) }
     let cost = [5.0, 1.0, 2.0, 3.0]
     var chosen: [Int] = []
     for _ in 0..<40 {
@@ -363,11 +364,15 @@ struct PortfolioLearnerPolicyTests {
   }
 
   @Test("Default arms: the PCG arms with both AMGs for SPD-like matrices; for others only preconditioners that take them")
-  func defaultArms() {
+  func defaultArms() throws {
     let spd = PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: true).map(\.name)
     #expect(spd.contains("pcg+amg-sa+warm") && spd.contains("pcg+amg+warm") && spd.first == "cholesky", "\(spd)")
     let other = PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: false)
     #expect(other.map(\.name).contains("gmres+amg+warm"), "\(other.map(\.name))")
     #expect(other.allSatisfy { !$0.preconditioner.needsSymmetricMatrix && $0.method != .pcg }, "\(other.map(\.name))")
+    // Exploration order: cheap set-ups first, direct factorizations last.
+    let portfolio = try PortfolioSequenceSolver(strategies: PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: true))
+    let order = portfolio.learner.explorationOrder.map { spd[$0] }
+    #expect(order.first == "pcg+jacobi+warm" && order.last == "cholesky", "\(order)")
   }
 }
