@@ -20,8 +20,18 @@ public class AlgebraicMultigrid: Preconditioner {
   public private(set) var refreshes = 0
   private var hierarchy: MultigridHierarchy?
 
-  init(validated options: MultigridOptions) {
+  /// A preconditioner to be set up later with ``setUp(for:)``.
+  ///
+  /// - Throws: ``LinSolveError/invalidParameter(name:reason:)`` for invalid options.
+  public required init(options: MultigridOptions = MultigridOptions()) throws {
+    try options.validate()
     self.options = options
+  }
+
+  /// Builds the hierarchy for `a` (see ``setUp(for:)``).
+  public convenience init(_ a: SparseMatrix, options: MultigridOptions = MultigridOptions()) throws {
+    try self.init(options: options)
+    try setUp(for: a)
   }
 
   /// The short name for reports (`amg-sa`, `amg`).

@@ -26,20 +26,6 @@ public final class RugeStubenAMG: AlgebraicMultigrid {
   /// The default strength threshold θ.
   public static let defaultTheta = 0.25
 
-  /// A preconditioner to be set up later with ``AlgebraicMultigrid/setUp(for:)``.
-  ///
-  /// - Throws: ``LinSolveError/invalidParameter(name:reason:)`` for invalid options.
-  public init(options: Options = Options()) throws {
-    try options.validate()
-    super.init(validated: options)
-  }
-
-  /// Builds the hierarchy for `a` (see ``AlgebraicMultigrid/setUp(for:)``).
-  public convenience init(_ a: SparseMatrix, options: Options = Options()) throws {
-    try self.init(options: options)
-    try setUp(for: a)
-  }
-
   /// `amg`.
   public override var name: String { "amg" }
 

@@ -146,28 +146,15 @@ extension SolveSystem {
     report.record(outcome.result)
 
     let x = try outcome.solution.gatheredOnRankZero(session: session)
-    try session.agree({ try writeFiles(x, progress: progress, report: &report) }, describe: Self.describe)
+    try session.agree({
+      // Written by rank 0 (x is `nil` elsewhere).
+      guard let x else { return }
+      try writeFiles(x, comment: "solution of \(matrix) by solve --engine petsc --method \(report.method)", progress: progress, report: &report)
+    }, describe: Self.describe)
     if session.isRoot { print(json ? report.json() : report.text()) }
     if !report.converged {
       let result = outcome.result
       throw CLIFailure.notConverged("\(matrix): \(result.reason.rawValue) after \(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), relative residual \(report.relativeResidual) (true ‖b − Ax‖/‖b‖; asked for rtol \(rtol), atol \(atol); engine petsc on \(session.ranks) rank\(session.ranks == 1 ? "" : "s"))")
-    }
-  }
-
-  /// `--output` and `--history`, written by rank 0 (x is `nil` elsewhere).
-  private func writeFiles(_ x: [Double]?, progress: ProgressReporter, report: inout SolveReport) throws {
-    guard let x else { return }
-    if let output {
-      do {
-        try MatrixMarket.write(vector: x, to: output, comment: "solution of \(matrix) by solve --engine petsc --method \(report.method)")
-      } catch { throw CLIFailure.wrap(error, file: output) }
-      report.output = output
-    }
-    if let history {
-      let csv = "iteration,residual\n" + progress.history.map { "\($0.iteration),\($0.residual)" }.joined(separator: "\n") + "\n"
-      do throws(OutputFileError) { try OutputFile.write(Array(csv.utf8), to: history) } catch {
-        throw CLIFailure.badInput("\(history): cannot write the history: \(error.reason)")
-      }
     }
   }
 

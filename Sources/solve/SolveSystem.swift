@@ -211,19 +211,7 @@ struct SolveSystem: ParsableCommand {
     // The verdict is the true residual's, judged by the user's criterion (PreparedSolver did).
     let result = outcome.result
     report.record(result)
-    if let output {
-      do {
-        try MatrixMarket.write(vector: result.x, to: output,
-                               comment: "solution of \(matrix) by solve --method \(method.rawValue)")
-      } catch { throw CLIFailure.wrap(error, file: output) }
-      report.output = output
-    }
-    if let history {
-      let csv = "iteration,residual\n" + progress.history.map { "\($0.iteration),\($0.residual)" }.joined(separator: "\n") + "\n"
-      do throws(OutputFileError) { try OutputFile.write(Array(csv.utf8), to: history) } catch {
-        throw CLIFailure.badInput("\(history): cannot write the history: \(error.reason)")
-      }
-    }
+    try writeFiles(result.x, comment: "solution of \(matrix) by solve --method \(method.rawValue)", progress: progress, report: &report)
     print(json ? report.json() : report.text())
     if ProgressReporter.interrupted && result.reason == .cancelled {
       throw CLIFailure.interrupted("\(matrix): interrupted at iteration \(result.iterations) (Ctrl-C), relative residual \(report.relativeResidual)" + (output.map { "; the last iterate was written to \($0)" } ?? ""))
@@ -315,4 +303,23 @@ struct SolveSystem: ParsableCommand {
     MultigridOptions(theta: amgTheta, smoother: amgSmoother, cycle: amgCycle)
   }
 
+}
+
+extension SolveSystem {
+  /// `--output` (the solution `x`, with `comment` in its header) and `--history` (the residuals
+  /// the monitor saw), through the safe writers; either failing is a one-line error.
+  func writeFiles(_ x: [Double], comment: String, progress: ProgressReporter, report: inout SolveReport) throws {
+    if let output {
+      do {
+        try MatrixMarket.write(vector: x, to: output, comment: comment)
+      } catch { throw CLIFailure.wrap(error, file: output) }
+      report.output = output
+    }
+    if let history {
+      let csv = "iteration,residual\n" + progress.history.map { "\($0.iteration),\($0.residual)" }.joined(separator: "\n") + "\n"
+      do throws(OutputFileError) { try OutputFile.write(Array(csv.utf8), to: history) } catch {
+        throw CLIFailure.badInput("\(history): cannot write the history: \(error.reason)")
+      }
+    }
+  }
 }

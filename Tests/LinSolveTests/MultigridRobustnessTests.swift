@@ -58,7 +58,7 @@ private func checkerboard3D(_ n: Int, contrast: Double) throws -> SparseMatrix {
 
 /// The geometric mean of `‖r_k‖/‖r_{k−1}‖` over `cycles` stationary AMG cycles
 /// `x ← x + M⁻¹(b − Ax)` from 0, for a random `b` (projected off the constants when `singular`).
-private func convergenceFactor(_ a: SparseMatrix, _ amg: AlgebraicMultigrid, cycles: Int = 10, singular: Bool = false) -> Double {
+func convergenceFactor(_ a: SparseMatrix, _ amg: AlgebraicMultigrid, cycles: Int = 10, singular: Bool = false) -> Double {
   var rng = TestRandom(seed: 13)
   var b = rng.vector(a.rows)
   if singular {

@@ -3,21 +3,6 @@ import Testing
 @testable import LinSolve
 @testable import LinSolveMultigrid
 
-/// The geometric mean of `‖r_k‖/‖r_{k−1}‖` over `cycles` stationary cycles from 0, random `b`.
-private func cycleFactor(_ a: SparseMatrix, _ amg: AlgebraicMultigrid, cycles: Int = 10) -> Double {
-  var rng = TestRandom(seed: 21)
-  let b = rng.vector(a.rows)
-  var x = [Double](repeating: 0, count: a.rows)
-  var r = b
-  for _ in 0..<cycles {
-    let correction = amg.applied(to: r)
-    for i in x.indices { x[i] += correction[i] }
-    r = b
-    a.multiply(x, into: &r, alpha: -1, beta: 1)
-  }
-  return pow(Vector.norm(r) / Vector.norm(b), 1 / Double(cycles))
-}
-
 @Suite("Classical (Ruge–Stüben) algebraic multigrid")
 struct RugeStubenTests {
   @Test("Classical strength: only negative couplings of at least θ·max are strong; Sᵀ reverses S")
@@ -96,7 +81,7 @@ struct RugeStubenTests {
     default: a = Diffusion.matrix2D(96, coefficient: { x, y in (x < 0.5) == (y < 0.5) ? 1 : 1e4 })
     }
     let amg = try RugeStubenAMG(a)
-    let rho = cycleFactor(a, amg)
+    let rho = convergenceFactor(a, amg)
     #expect(rho <= bound, "\(problem): ρ = \(rho), \(amg.summary!)")
     var rng = TestRandom(seed: 17)
     let b = rng.vector(a.rows)
@@ -177,7 +162,7 @@ struct RugeStubenTests {
     let b = rng.vector(a.rows)
     for amg in [try RugeStubenAMG(a, options: .init(smoother: smoother)) as AlgebraicMultigrid,
                 try SmoothedAggregationAMG(a, options: .init(smoother: smoother))] {
-      let rho = cycleFactor(a, amg)
+      let rho = convergenceFactor(a, amg)
       #expect(rho < 0.7, "\(amg.name) + \(smoother.rawValue): ρ = \(rho)")
       // Symmetric: ⟨M⁻¹u, v⟩ = ⟨u, M⁻¹v⟩.
       let u = rng.vector(a.rows), v = rng.vector(a.rows)
