@@ -1,7 +1,7 @@
 # Benchmarks: LinSolve against hand-written C, Eigen, SciPy and CHOLMOD from C, side by side.
 # Included at the end of the top-level Makefile (uses its SWIFT, RELEASE_BIN, SUDO and deps).
 #   make bench-quick   small sizes, well under a minute once built (development)
-#   make bench         the full table (2-D N = 256, 512, 1024; 3-D N = 64, 100); ~30-40 minutes
+#   make bench         the full table (2-D N = 256, 512, 1024; 3-D N = 64, 100); about 15 minutes on a quiet machine
 # Both write results/bench.csv, results/bench.md (also printed) and results/bench.svg.
 # See Benchmarks/README.md.
 
