@@ -38,7 +38,8 @@ extension SolveSequence {
     var portfolio: PortfolioSequenceSolver?
     func make(_ strategies: [SequenceStrategy], _ learner: PortfolioLearner?) throws -> PortfolioSequenceSolver {
       do {
-        let made = try PortfolioSequenceSolver(strategies: strategies, stopping: stopping, seed: seed ?? 1, learner: learner)
+        let made = try PortfolioSequenceSolver(
+          strategies: strategies, stopping: stopping, seed: seed ?? 1, policy: policy ?? .exploreThenCommit, learner: learner)
         made.margin = margin
         return made
       } catch { throw CLIFailure.badInput("\(error)") }
@@ -99,6 +100,7 @@ extension SolveSequence {
     if let running {
       compare("--arms", running.arms.joined(separator: ","), learner.arms.joined(separator: ","))
       compare("--seed", "\(running.seed)", "\(learner.seed)")
+      compare("--policy", running.policy.rawValue, learner.policy.rawValue)
       guard differences.isEmpty else {
         throw CLIFailure.badInput("\(path): the learner state was replaced by one made with other options during this run: \(differences.joined(separator: "; "))")
       }
@@ -107,9 +109,13 @@ extension SolveSequence {
     let asked = try arms.map { try parseArms($0).map(\.name).joined(separator: ",") }
     compare("--arms", asked, learner.arms.joined(separator: ","))
     compare("--seed", seed.map { "\($0)" }, "\(learner.seed)")
+    compare("--policy", policy?.rawValue, learner.policy.rawValue)
     guard differences.isEmpty else {
       throw CLIFailure.badInput("\(path): the saved learner was made with other options: \(differences.joined(separator: "; ")) (leave the options out to resume it, or add --reset-state to start a new one)")
     }
     return learner
   }
 }
+
+/// `--policy`: the portfolio learner's choice rules.
+extension PortfolioLearner.Policy: ExpressibleByArgument {}

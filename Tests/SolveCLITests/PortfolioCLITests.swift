@@ -88,6 +88,7 @@ struct PortfolioCLITests {
     for (options, needle) in [
       (["--seed", "4"], "--seed 4 here, 3 in the state"),
       (["--arms", "cholesky,lu"], "--arms cholesky,lu here, cholesky,pcg+ic0+warm,lu in the state"),
+      (["--policy", "tsallis"], "--policy tsallis here, explore-then-commit in the state"),
     ] {
       let run = try CLI.run(["sequence"] + Self.files + ["--tune", "auto", "--state", state] + options)
       #expect(run.status == 2, "\(options): \(run.stderr)")
@@ -110,9 +111,11 @@ struct PortfolioCLITests {
   @Test("Bad combinations exit 2 with one line", arguments: [
     (["--tune", "auto", "--method", "cg"], "--tune auto chooses the strategy"),
     (["--tune", "auto", "--arms", "cg,bogus"], "'bogus'"),
+    (["--policy", "tsallis"], "--arms and --policy go with --tune auto"),
+    (["--tune", "auto", "--policy", "greedy"], "--policy"),
     (["--tune", "auto", "--arms", "lu,lu"], "repeats"),
     (["--tune", "auto", "--learner", "chebcb"], "do not go with --tune auto"),
-    (["--arms", "lu"], "--arms goes with --tune auto"),
+    (["--arms", "lu"], "--arms and --policy go with --tune auto"),
     (["--method", "cholesky", "--warm-start"], "--warm-start does not go"),
     (["--method", "lu", "--preconditioner", "ic0"], "does not go with --method lu"),
     (["--method", "pcg", "--preconditioner", "nystrom"], "nystrom"),
