@@ -18,7 +18,8 @@ import LinSolveCore
 public final class ExplorationBudget: @unchecked Sendable {
   /// Seconds the attempt may take, set-up included.
   public let seconds: Double
-  /// Stop on a projected overrun, not only on an actual one.
+  /// Stop an iterative solve on a projected overrun, not only on an actual one (the flop-count
+  /// check of a factorization applies either way).
   public let predicts: Bool
   public var minimumIterationsToPredict = 10
   /// A prediction stops an arm only when it projects this multiple of the budget or more.
@@ -54,7 +55,7 @@ public final class ExplorationBudget: @unchecked Sendable {
   /// for the budget costs its symbolic analysis only (kept for later systems of the pattern).
   public func checkFactorization(flops: Double, rate: Double, setupSoFar: Double) throws {
     let projected = min(setupSoFar + flops / rate, Self.projectionCap * seconds)
-    guard predicts, projected > seconds else { return }
+    guard projected > seconds else { return }
     projectedSeconds = projected
     stopReason = "factorization predicted at \(Self.format(projected)) s (\(Self.format(flops)) flops), budget \(Self.format(seconds)) s"
     throw Exceeded(projectedSeconds: projected)
