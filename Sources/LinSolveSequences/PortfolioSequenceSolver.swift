@@ -82,8 +82,18 @@ public final class PortfolioSequenceSolver {
   }
 
   public let strategies: [SequenceStrategy]
-  /// The learner; save it to resume (its arms are the strategies' names).
-  public private(set) var learner: PortfolioLearner
+  /// The learners, one per context bin (one without ``contextBins``); save them to resume
+  /// (their arms are the strategies' names).
+  public private(set) var learners: [PortfolioLearner]
+  /// The context bins, each with its own learner (`nil`: one learner for every system).
+  public let contextBins: ContextBins?
+  /// The bin of the system being solved, or of the last one.
+  public private(set) var currentBin = 0
+  /// The learner of the current context bin.
+  public private(set) var learner: PortfolioLearner {
+    get { learners[currentBin] }
+    set { learners[currentBin] = newValue }
+  }
   public let stopping: StoppingCriterion
   /// An exploring arm's budget as a multiple of the incumbent's recent time.
   public var margin = 1.25
@@ -122,9 +132,11 @@ public final class PortfolioSequenceSolver {
   static let optimisticFactorRate = 1e10
   /// The moving average of each arm's complete wall seconds in this process (the budget's
   /// reference; the weight of the newest is ``PortfolioLearner/recencyWeight``).
-  private var recentSeconds: [Double?]
-  /// Complete solves of each arm timed in this process.
-  private var completions: [Int]
+  private var recentSeconds: [[Double?]]
+  /// Complete solves of each arm timed in this process (per context bin, as the two above).
+  private var completions: [[Int]]
+  /// The bin of the last system solved (`nil`: none yet).
+  private var lastBin: Int?
 
   /// The strategies tried by default, the most robust first (the opening): Cholesky; PCG with
   /// every algebraic multigrid (``PreconditionerKind/isMultigrid``), IC(0), Jacobi and
@@ -162,37 +174,61 @@ public final class PortfolioSequenceSolver {
 
   /// - Parameters:
   ///   - learner: a saved learner to resume; its arms must be the strategies' names.
-  /// - Throws: an invalid strategy or criterion, repeated strategy names, or a learner made
-  ///   for other arms (``TuningError/invalidStrategy(_:)``).
+  ///   - contextBins: learn per context bin: each system's context (``solve(_:context:)``) picks
+  ///     its bin's learner, while the arms' solvers (factorizations, hierarchies) and the warm
+  ///     start are shared by all bins.
+  ///   - learners: saved learners to resume, one per context bin (instead of `learner`).
+  /// - Throws: an invalid strategy or criterion, repeated strategy names, or learners made
+  ///   for other arms or another number of bins (``TuningError/invalidStrategy(_:)``).
   public init(
     strategies: [SequenceStrategy], stopping: StoppingCriterion = StoppingCriterion(), seed: UInt64 = 1,
-    policy: PortfolioLearner.Policy = .exploreThenCommit, learner: PortfolioLearner? = nil
+    policy: PortfolioLearner.Policy = .exploreThenCommit, learner: PortfolioLearner? = nil,
+    contextBins: ContextBins? = nil, learners: [PortfolioLearner]? = nil
   ) throws {
     for s in strategies { try s.validate() }
     try stopping.validate()
     let names = strategies.map(\.name)
-    if let learner, learner.arms != names {
-      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(names)")
+    let bins = contextBins?.count ?? 1
+    let saved = learners ?? learner.map { [$0] }
+    if let saved {
+      try Self.check(saved, arms: names, bins: bins)
     }
-    self.learner = try learner ?? PortfolioLearner(
+    let fresh = try PortfolioLearner(
       arms: names, seed: seed, policy: policy,
       explorationOrder: strategies.indices.sorted { (Self.setupRank(strategies[$0]), $0) < (Self.setupRank(strategies[$1]), $1) })
+    self.learners = saved ?? Array(repeating: fresh, count: bins)
+    self.contextBins = contextBins
     self.strategies = strategies
     self.stopping = stopping
     solvers = Array(repeating: nil, count: strategies.count)
-    recentSeconds = Array(repeating: nil, count: strategies.count)
-    completions = Array(repeating: 0, count: strategies.count)
+    recentSeconds = Array(repeating: Array(repeating: nil, count: strategies.count), count: bins)
+    completions = Array(repeating: Array(repeating: 0, count: strategies.count), count: bins)
   }
 
   /// Continues with `learner` (saved by another process sharing the state) instead of the
   /// current one; the arms' solvers and what they keep stay.
   ///
-  /// - Throws: ``TuningError/invalidStrategy(_:)`` for a learner over other arms.
-  public func resume(from learner: PortfolioLearner) throws {
-    guard learner.arms == strategies.map(\.name) else {
-      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(strategies.map(\.name))")
+  /// - Throws: ``TuningError/invalidStrategy(_:)`` for a learner over other arms, or for a
+  ///   portfolio with context bins.
+  public func resume(from learner: PortfolioLearner) throws { try resume(from: [learner]) }
+
+  /// Continues with `learners` (one per context bin, saved by another process sharing the
+  /// state) instead of the current ones; the arms' solvers and what they keep stay.
+  ///
+  /// - Throws: ``TuningError/invalidStrategy(_:)`` for learners over other arms or another
+  ///   number of bins.
+  public func resume(from learners: [PortfolioLearner]) throws {
+    try Self.check(learners, arms: strategies.map(\.name), bins: self.learners.count)
+    self.learners = learners
+  }
+
+  private static func check(_ learners: [PortfolioLearner], arms: [String], bins: Int) throws {
+    guard learners.count == bins else {
+      throw TuningError.invalidStrategy("the saved portfolio has \(learners.count) context bins, not \(bins)")
     }
-    self.learner = learner
+    if let other = learners.first(where: { $0.arms != arms }) {
+      throw TuningError.invalidStrategy("the saved portfolio has arms \(other.arms), not \(arms)")
+    }
   }
 
   /// Solves the next system: chooses an arm, bounds it unless it is the incumbent, and
@@ -200,7 +236,22 @@ public final class PortfolioSequenceSolver {
   ///
   /// - Throws: only for input no strategy can take (sizes, non-finite values) or when every
   ///   solve, the direct fallback included, threw.
-  public func solve(_ system: LinearSystem) throws -> Step {
+  public func solve(_ system: LinearSystem) throws -> Step { try solve(system, context: nil) }
+
+  /// Solves the next system with the learner of `context`'s bin (``contextBins``); a bin that
+  /// has seen no system yet opens with the incumbent of the last system's bin.
+  ///
+  /// - Throws: as ``solve(_:)``, and ``LinSolveError/invalidParameter(name:reason:)`` for a
+  ///   missing or non-finite context when the portfolio has context bins.
+  public func solve(_ system: LinearSystem, context: Double?) throws -> Step {
+    if let bins = contextBins {
+      guard let context, context.isFinite else {
+        throw LinSolveError.invalidParameter(
+          name: "context", reason: "the portfolio learns per context bin: give each system a finite context, not \(context.map { "\($0)" } ?? "none")")
+      }
+      currentBin = bins.bin(for: context)
+    }
+    defer { lastBin = currentBin }
     let threshold = stopping.threshold(rhsNorm: Vector.norm(system.rhs), initialResidualNorm: 0)
     explorationReference = nil
     var attempts: [Attempt] = []
@@ -251,7 +302,7 @@ public final class PortfolioSequenceSolver {
       notes.append("\(strategies[chosen].name) stopped: \(why)")
       guess = bestStart(system, first.step?.result.x)
     case .failed(let why):
-      learner.drop(chosen, because: why)
+      dropEverywhere(chosen, because: why)
       notes.append("\(strategies[chosen].name) dropped: \(why)")
       guess = bestStart(system, first.step?.result.x)
     }
@@ -274,7 +325,7 @@ public final class PortfolioSequenceSolver {
         return finish(step, chosen, attempts, notes, setup, solve)
       }
       if case .failed(let why) = done.attempt.outcome {
-        learner.drop(arm, because: why)
+        dropEverywhere(arm, because: why)
         notes.append("\(strategies[arm].name) dropped: \(why)")
       }
     }
@@ -290,6 +341,9 @@ public final class PortfolioSequenceSolver {
   private func openingArm(for a: SparseMatrix) -> (arm: Int, why: String)? {
     let active = learner.activeArms
     guard let first = active.first else { return nil }
+    if let last = lastBin, last != currentBin, let leader = learners[last].incumbent, learner.isActive(leader) {
+      return (leader, " (the incumbent of context bin \(last + 1))")
+    }
     guard active.count > 1, opensWithAutoChoice else { return (first, "") }
     let auto = AutoChoice.choose(for: a)
     func family(_ m: SolverMethod) -> SolverMethod { m == .cg ? .pcg : m }
@@ -442,6 +496,12 @@ public final class PortfolioSequenceSolver {
     return Step(step: total, chosenArm: chosen, attempts: attempts)
   }
 
+  /// Drops a failed arm from every bin's learner: a failure (indefiniteness met by CG, a
+  /// factorization out of memory) is the arm's on this family of matrices, whatever the context.
+  private func dropEverywhere(_ arm: Int, because why: String) {
+    for b in learners.indices { learners[b].drop(arm, because: why) }
+  }
+
   /// Charges the learner's pending round (its arm was stopped, so it is still active) with the
   /// larger of what the system cost in all and the stopped arm's projected cost — the estimate
   /// of what the arm would have cost, so that an arm predicted to be slow is learned as slow
@@ -460,9 +520,9 @@ public final class PortfolioSequenceSolver {
   /// moving average (its second solve replacing its first, which carried the one-time set-up),
   /// another arm's latest.
   private func noteSeconds(_ arm: Int, _ seconds: Double, wasIncumbent: Bool) {
-    completions[arm] += 1
-    let averaged = wasIncumbent && completions[arm] > 2
-    recentSeconds[arm] = averaged ? recentSeconds[arm].map {
+    completions[currentBin][arm] += 1
+    let averaged = wasIncumbent && completions[currentBin][arm] > 2
+    recentSeconds[currentBin][arm] = averaged ? recentSeconds[currentBin][arm].map {
       (1 - PortfolioLearner.recencyWeight) * $0 + PortfolioLearner.recencyWeight * seconds
     } : seconds
   }
@@ -470,7 +530,7 @@ public final class PortfolioSequenceSolver {
   /// The incumbent's recent wall seconds: measured in this process, else the learner's (saved).
   private func reference(_ incumbent: Int?) -> Double? {
     guard let i = incumbent else { return nil }
-    return recentSeconds[i] ?? (costModel == nil ? learner.recentCost(i) : nil)
+    return recentSeconds[currentBin][i] ?? (costModel == nil ? learner.recentCost(i) : nil)
   }
 
   private static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -148,6 +148,56 @@ struct PortfolioTests {
     #expect(portfolio.learner.incumbent == 1)
   }
 
+  @Test("With context bins each bin learns its own incumbent; the arms' solvers are shared")
+  func contextBins() throws {
+    // Arm 0 is cheap for contexts near 0, arm 1 for contexts near 1.
+    var context = 0.0
+    func portfolio(_ bins: ContextBins?) throws -> PortfolioSequenceSolver {
+      let p = try PortfolioSequenceSolver(
+        strategies: [try SequenceStrategy(name: "pcg+jacobi+warm"), try SequenceStrategy(name: "pcg+ic0+warm")],
+        stopping: StoppingCriterion(rtol: Self.rtol), seed: 1, contextBins: bins)
+      p.opensWithAutoChoice = false
+      p.margin = 1e9
+      p.explorationShare = 1
+      p.costModel = { attempt in (attempt.arm == 0) == (context < 0.5) ? 1 : 10 }
+      return p
+    }
+    let binned = try portfolio(ContextBins(range: 0...1, count: 2))
+    let plain = try portfolio(nil)
+    var late: [Int?] = []
+    for (t, system) in Self.shifted(24, grid: 6).enumerated() {
+      context = t % 2 == 0 ? 0 : 1
+      let step = try binned.solve(system, context: context)
+      #expect(step.step.result.converged)
+      if t >= 12 { late.append(step.chosenArm) }
+      _ = try plain.solve(system, context: context)
+    }
+    #expect(binned.learners.map(\.incumbent) == [0, 1])
+    // Each bin keeps its own arm (but for the re-checks of the runner-up at its rounds 8 and 16).
+    let matches = zip(late, (12..<24).map { $0 % 2 == 0 ? 0 : 1 }).filter { $0 == $1 }.count
+    #expect(matches >= 10, "\(late)")
+    #expect(plain.learners.count == 1)
+    // A portfolio with bins needs a finite context for every system.
+    #expect(throws: LinSolveError.self) { try binned.solve(Self.shifted(1, grid: 6)[0]) }
+    #expect(throws: LinSolveError.self) { try binned.solve(Self.shifted(1, grid: 6)[0], context: .nan) }
+    // Saved learners must match the bins.
+    #expect(throws: TuningError.self) { try binned.resume(from: [binned.learners[0]]) }
+    #expect(throws: TuningError.self) {
+      try PortfolioSequenceSolver(strategies: binned.strategies, contextBins: ContextBins(range: 0...1, count: 3), learners: binned.learners)
+    }
+  }
+
+  @Test("Context bins: nearest centre, the lower one on a tie, out-of-range contexts in the end bins; Codable; bad ranges refused")
+  func contextBinGeometry() throws {
+    let bins = try ContextBins(range: 0...1, count: 4)
+    #expect(bins.centres == [0.125, 0.375, 0.625, 0.875])
+    #expect([-5, 0, 0.25, 0.26, 0.5, 0.51, 1, 7, .infinity, -.infinity, .nan].map(bins.bin(for:)) == [0, 0, 0, 1, 1, 2, 3, 3, 3, 0, 0])
+    #expect(try JSONDecoder().decode(ContextBins.self, from: JSONEncoder().encode(bins)) == bins)
+    #expect(throws: TuningError.self) { try ContextBins(range: 0...0, count: 2) }
+    #expect(throws: TuningError.self) { try ContextBins(range: 0...1, count: 0) }
+    #expect(throws: (any Error).self) { try JSONDecoder().decode(ContextBins.self, from: Data(#"{"lower":1,"upper":0,"count":2}"#.utf8)) }
+  }
+
   @Test("An untried multigrid arm waits until the exploration share affords its hierarchy")
   func multigridSetupDeferred() throws {
     func chosen(secondsPerEntry: Double) throws -> [Int?] {
