@@ -62,6 +62,15 @@ struct PortfolioExperiment: ParsableCommand {
   /// Fixed strategies slower than this multiple of the best one in the first round are not run again.
   static let contenderFactor = 1.5
 
+  @Option(help: "Context bins of the extra tuned run on workloads with contexts (heat: κ, shifted: the shift; 0: none).")
+  var contextBins: Int = 3
+
+  /// `contextBins` equal bins over the range of `contexts`.
+  func binsOver(_ contexts: [Double]) throws -> ContextBins {
+    let low = contexts.min()!, high = contexts.max()!
+    return try ContextBins(range: low < high ? low...high : (low - 0.5)...(high + 0.5), count: contextBins)
+  }
+
   @Option(help: "Output folder.")
   var output: String = "results"
 
@@ -84,6 +93,9 @@ struct PortfolioExperiment: ParsableCommand {
       let arms = asked ?? PortfolioSequenceSolver.defaultStrategies(for: workload.system(0, previous: nil).matrix)
       // Round 1: the tuned run first (its total caps the fixed runs), then every fixed strategy.
       var tuned = try runTuned(arms, workload, stopping)
+      // Workloads with contexts (a coefficient, a shift) also run with one learner per context bin.
+      let bins = try workload.contexts.flatMap { c in contextBins > 0 ? try binsOver(c) : nil }
+      var contextual = try bins.map { try runTuned(arms, workload, stopping, bins: $0) }
       var fixed: [(String, Double?, Int, String)] = strategies.map { strategy in
         let run = runFixed(strategy, workload, stopping, cap: fixedCap * tuned.total)
         return (strategy.name, run.total, run.solved, run.note)
@@ -93,6 +105,10 @@ struct PortfolioExperiment: ParsableCommand {
       for _ in 1..<repeats {
         let again = try runTuned(arms, workload, stopping)
         if again.total < tuned.total { tuned = again }
+        if let bins, let previous = contextual {
+          let run = try runTuned(arms, workload, stopping, bins: bins)
+          if run.total < previous.total { contextual = run }
+        }
         let leader = fixed.compactMap(\.1).min() ?? .infinity
         for (i, strategy) in strategies.enumerated() {
           guard let total = fixed[i].1, total <= Self.contenderFactor * leader else { continue }
@@ -113,6 +129,13 @@ struct PortfolioExperiment: ParsableCommand {
       }
       summary.append([workload.name, "\(workload.dimension)", "\(workload.count)", "tuned", "tuned", "\(tuned.total)",
                       "\(tuned.solved)", ratio.map { "\($0)" } ?? "", csvField(tuned.note)])
+      let contextualRatio = contextual.flatMap { run in best.map { run.total / $0.1 } }
+      if let contextual, let bins {
+        say("  \(pad("tuned, \(bins.count) context bins", 22)) " + String(format: "%9.4f s", contextual.total)
+              + (contextualRatio.map { String(format: "  ratio %.3f to the best", $0) } ?? "") + "  \(contextual.note)")
+        summary.append([workload.name, "\(workload.dimension)", "\(workload.count)", "tuned-contexts", "tuned-contexts",
+                        "\(contextual.total)", "\(contextual.solved)", contextualRatio.map { "\($0)" } ?? "", csvField(contextual.note)])
+      }
       try writeCSV("\(output)/portfolio_\(workload.name)_tuned.csv",
                    header: ["system", "chosen", "finished_by", "seconds", "iterations", "converged", "attempts"], rows: tuned.rows)
       markdown += "\n## \(workload.label)\n\n| strategy | total s | systems solved | ratio to best |\n|---|---:|---:|---:|\n"
@@ -123,6 +146,10 @@ struct PortfolioExperiment: ParsableCommand {
       }
       markdown += "| **tuned (--tune auto)** | " + String(format: "**%.4f**", tuned.total) + " | \(tuned.solved)/\(workload.count) | "
         + (ratio.map { String(format: "**%.3f**", $0) } ?? "–") + " |\n"
+      if let contextual, let bins {
+        markdown += "| tuned, \(bins.count) context bins (--context) | " + String(format: "%.4f", contextual.total)
+          + " | \(contextual.solved)/\(workload.count) | " + (contextualRatio.map { String(format: "%.3f", $0) } ?? "–") + " |\n"
+      }
     }
     try writeCSV("\(output)/portfolio_summary.csv",
                  header: ["workload", "n", "systems", "run", "kind", "total_seconds", "solved", "ratio_to_best", "note"], rows: summary)
@@ -180,10 +207,10 @@ struct PortfolioExperiment: ParsableCommand {
   }
 
   /// The tuned run: one ``PortfolioSequenceSolver`` over the strategies.
-  func runTuned(_ strategies: [SequenceStrategy], _ workload: PortfolioWorkload, _ stopping: StoppingCriterion) throws
-    -> (total: Double, solved: Int, note: String, rows: [[String]])
-  {
-    let portfolio = try PortfolioSequenceSolver(strategies: strategies, stopping: stopping, seed: seed)
+  func runTuned(
+    _ strategies: [SequenceStrategy], _ workload: PortfolioWorkload, _ stopping: StoppingCriterion, bins: ContextBins? = nil
+  ) throws -> (total: Double, solved: Int, note: String, rows: [[String]]) {
+    let portfolio = try PortfolioSequenceSolver(strategies: strategies, stopping: stopping, seed: seed, contextBins: bins)
     portfolio.margin = margin
     var total = 0.0, solved = 0, previous: [Double]?
     var rows: [[String]] = []
@@ -205,7 +232,11 @@ struct PortfolioExperiment: ParsableCommand {
       rows.append(["\(t + 1)", step.chosenArm.map { strategies[$0].name } ?? "", step.step.strategy, "\(elapsed)",
                    "\(step.step.result.iterations)", "\(step.step.result.converged)", attempts.joined(separator: " ")])
     }
-    let learner = portfolio.learner
+    let learner = portfolio.learners[0]
+    if bins != nil {
+      let incumbents = portfolio.learners.map { l in l.incumbent.map { l.arms[$0] } ?? "none" }
+      return (total, solved, "best per bin: \(incumbents.joined(separator: ", "))", rows)
+    }
     let dropped = learner.arms.indices.filter { !learner.isActive($0) }.map { learner.arms[$0] }
     let note = "best at the end: \(learner.incumbent.map { learner.arms[$0] } ?? "none")"
       + (dropped.isEmpty ? "" : "; dropped: \(dropped.joined(separator: " "))")

@@ -236,16 +236,17 @@ public final class PortfolioSequenceSolver {
   ///
   /// - Throws: only for input no strategy can take (sizes, non-finite values) or when every
   ///   solve, the direct fallback included, threw.
-  public func solve(_ system: LinearSystem) throws -> Step { try solve(system, context: nil) }
+  public func solve(_ system: LinearSystem) throws -> Step { try solve(system, context: system.context) }
 
-  /// Solves the next system with the learner of `context`'s bin (``contextBins``); a bin that
-  /// has seen no system yet opens with the incumbent of the last system's bin.
+  /// Solves the next system with the learner of `context`'s bin (``contextBins``; `nil`: the
+  /// system's own ``LinearSystem/context``); a bin that has seen no system yet opens with the
+  /// incumbent of the last system's bin.
   ///
   /// - Throws: as ``solve(_:)``, and ``LinSolveError/invalidParameter(name:reason:)`` for a
   ///   missing or non-finite context when the portfolio has context bins.
   public func solve(_ system: LinearSystem, context: Double?) throws -> Step {
     if let bins = contextBins {
-      guard let context, context.isFinite else {
+      guard let context = context ?? system.context, context.isFinite else {
         throw LinSolveError.invalidParameter(
           name: "context", reason: "the portfolio learns per context bin: give each system a finite context, not \(context.map { "\($0)" } ?? "none")")
       }
