@@ -51,6 +51,7 @@ extension SolveSequence {
           contextBins: try saved?.bins ?? contexts.map { try ContextBins(range: contextRangeValue($0), count: bins ?? 3) },
           learners: saved?.learners)
         made.margin = margin
+        made.predictsCost = predict
         return made
       } catch let failure as CLIFailure { throw failure } catch { throw CLIFailure.badInput("\(error)") }
     }

@@ -82,6 +82,9 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "With --tune auto: a strategy being explored is stopped past this multiple of the best strategy's recent time.")
   var margin: Double = 1.25
 
+  @Flag(help: "With --tune auto: also stop an exploring strategy once its first iterations' convergence rate projects it past twice its budget (off by default: CG's early rate is pessimistic and can lose a good strategy).")
+  var predict = false
+
   @Option(help: "With --tune auto: how the learner chooses — explore-then-commit (tries each strategy once, cheapest set-up first, then keeps the fastest, re-checking the runner-up at systems 8, 16, 32, …) or tsallis (PCGBandit's Tsallis-INF sampling, for long sequences). Default: explore-then-commit, or the --state's.")
   var policy: PortfolioLearner.Policy?
 
@@ -138,7 +141,9 @@ struct SolveSequence: ParsableCommand {
     if tune == nil && (learner != nil || state != nil || grid != nil || cost != nil || seed != nil || resetState) {
       throw ValidationError("--learner, --grid, --cost, --seed, --state and --reset-state need --tune omega (--seed, --state and --reset-state also go with --tune auto)")
     }
-    if tune != .auto && (arms != nil || policy != nil || bins != nil) { throw ValidationError("--arms, --policy and --bins go with --tune auto") }
+    if tune != .auto && (arms != nil || policy != nil || bins != nil || predict) {
+      throw ValidationError("--arms, --policy, --bins and --predict go with --tune auto")
+    }
     guard margin.isFinite && margin > 0 else { throw ValidationError("--margin \(margin) is not positive") }
     if tune == .auto { return try validateAuto() }
     if warmStart && !(method?.isFixedStrategy ?? false) || warmStart && recycle != nil {

@@ -56,6 +56,10 @@ struct PortfolioCLITests {
       #expect(row["chosen"] is String)
       #expect((row["attempts"] as? [[String: Any]])?.isEmpty == false)
     }
+    // --predict: explorations may also stop on a projection; every system still converges.
+    let predicted = try CLI.run(["sequence"] + Self.files + ["--tune", "auto", "--predict", "--json"])
+    #expect(predicted.status == 0, "\(predicted.stderr)")
+    #expect(try Self.systems(predicted.json()).allSatisfy { $0["reason"] as? String == "converged" })
     // Nonsymmetric (auto would pick LU, not an arm here): CG opens and fails, the direct
     // fallback (Cholesky, then LU) finishes; the sequence goes on.
     let convdiff = [String](repeating: CLI.data("convdiff_20.mtx"), count: 4)
@@ -154,12 +158,13 @@ struct PortfolioCLITests {
   @Test("Bad combinations exit 2 with one line", arguments: [
     (["--tune", "auto", "--method", "cg"], "--tune auto chooses the strategy"),
     (["--tune", "auto", "--arms", "cg,bogus"], "'bogus'"),
-    (["--policy", "tsallis"], "--arms, --policy and --bins go with --tune auto"),
+    (["--policy", "tsallis"], "--arms, --policy, --bins and --predict go with --tune auto"),
     (["--tune", "auto", "--bins", "2"], "--context-range and --bins go with --context"),
+    (["--predict"], "--predict go with --tune auto"),
     (["--tune", "auto", "--policy", "greedy"], "--policy"),
     (["--tune", "auto", "--arms", "lu,lu"], "repeats"),
     (["--tune", "auto", "--learner", "chebcb"], "do not go with --tune auto"),
-    (["--arms", "lu"], "--arms, --policy and --bins go with --tune auto"),
+    (["--arms", "lu"], "--arms, --policy, --bins and --predict go with --tune auto"),
     (["--method", "cholesky", "--warm-start"], "--warm-start does not go"),
     (["--method", "lu", "--preconditioner", "ic0"], "does not go with --method lu"),
     (["--method", "pcg", "--preconditioner", "nystrom"], "nystrom"),
