@@ -99,4 +99,67 @@ struct LearnedPreconditionerTests {
     print("learned test family: untrained \(before), trained \(after), ic0 \(ic), \(report)")
     #expect(after < before)
   }
+
+  @Test("training is deterministic for a seed, and a saved model reads back equal")
+  func deterministicAndRoundTrip() throws {
+    let set = try Self.solved(Self.family(count: 2, grid: 8, seed: 5))
+    let options = LearnedTrainingOptions(hidden: 4, steps: 10, seed: 3)
+    let (first, report) = try LearnedTraining.train(on: set, options: options)
+    let (second, _) = try LearnedTraining.train(on: set, options: options)
+    #expect(first == second)
+    let (other, _) = try LearnedTraining.train(on: set, options: LearnedTrainingOptions(hidden: 4, steps: 10, seed: 4))
+    #expect(other != first)
+    let data = try LearnedModelFile(model: first, training: report).encoded()
+    let (file, read) = try LearnedModelFile.decode(data)
+    #expect(read == first && file.training == report)
+    #expect(try LearnedModelFile(model: second, training: report).encoded() == data)
+  }
+
+  @Test("a model trained on another pattern or size is refused with a clear error")
+  func otherPatternRefused() throws {
+    let set = try Self.solved(Self.family(count: 1, grid: 8, seed: 5))
+    let (model, _) = try LearnedTraining.train(on: set, options: LearnedTrainingOptions(hidden: 4, steps: 2))
+    let m = LearnedPreconditioner(model: model)
+    try m.setUp(for: Self.family(count: 1, grid: 8, seed: 6)[0].a)  // same pattern, other values
+    #expect {
+      try m.setUp(for: Poisson.matrix2D(9))
+    } throws: { error in
+      (error as? LearnedModelError)?.description == "learned model was trained on matrices of order 64, not 81"
+    }
+    // Same order, another pattern (a 1-D stencil of order 64).
+    let line = Poisson.matrix1D(64)
+    #expect {
+      try m.setUp(for: line)
+    } throws: { error in
+      guard case .patternMismatch = error as? LearnedModelError else { return false }
+      return "\(error)".hasPrefix("learned model was trained on another sparsity pattern")
+    }
+    // Training data of two patterns.
+    var mixed = set
+    #expect(throws: LearnedModelError.self) {
+      try mixed.append(line, solution: [Double](repeating: 1, count: 64), rhs: line.applied(to: [Double](repeating: 1, count: 64)))
+    }
+  }
+
+  @Test("corrupt, foreign and wrong-version model files are refused")
+  func badFilesRefused() throws {
+    let set = try Self.solved(Self.family(count: 1, grid: 6, seed: 5))
+    let (model, _) = try LearnedTraining.train(on: set, options: LearnedTrainingOptions(hidden: 2, steps: 1))
+    let good = String(decoding: try LearnedModelFile(model: model).encoded(), as: UTF8.self)
+    func refusal(_ text: String) -> LearnedModelError? {
+      do {
+        _ = try LearnedModelFile.decode(Data(text.utf8))
+        return nil
+      } catch {
+        return error as? LearnedModelError
+      }
+    }
+    #expect(refusal("{not json") == .corrupt("not JSON"))
+    #expect(refusal(String(good.prefix(good.count / 2))) == .corrupt("not JSON"))
+    #expect(refusal("{\"format\": \"something\", \"version\": 1}") == .corrupt("format is 'something', not 'linsolve-learned-preconditioner'"))
+    #expect(refusal(good.replacingOccurrences(of: "\"version\":1", with: "\"version\":2")) == .unsupportedVersion(found: 2, supported: 1))
+    #expect(refusal(good.replacingOccurrences(of: "\"hidden\":2", with: "\"hidden\":3"))?.description.contains("parameters") == true)
+    #expect(refusal(good.replacingOccurrences(of: "\"nodeFeatures\":4", with: "\"nodeFeatures\":5"))?.description.contains("node") == true)
+    #expect(refusal(good.replacingOccurrences(of: "\"pattern\"", with: "\"patern\"")) == .corrupt("missing \"pattern\""))
+  }
 }
