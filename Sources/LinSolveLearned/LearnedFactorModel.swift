@@ -130,6 +130,14 @@ public struct LearnedFactorModel: Sendable, Equatable {
 
 // MARK: - Forward and backward passes
 
+/// `tanh(x)` as `1 − 2/(e^{2x} + 1)`: one `exp` instead of libm's `tanh` (its `expm1` took a
+/// quarter of the training time), correct to a few ulps of 1 (so `1 − v²` stays its derivative to
+/// that accuracy); ±1 where `e^{2x}` overflows or underflows.
+@inline(__always)
+private func activation(_ x: Double) -> Double {
+  1 - 2 / (exp(2 * x) + 1)
+}
+
 /// The values of one forward pass kept for the backward pass.
 package struct FactorActivations {
   /// `h`, `m`, `g`: `n × H` each; `rowPart = W₃[:, 0..<H]·g`, `columnPart = W₃[:, H..<2H]·g`.
@@ -159,7 +167,7 @@ extension LearnedFactorModel {
             for k in 0..<hh {
               var s = w[l.b1 + k]
               for c in 0..<f { s += w[l.w1 + k * f + c] * u[i * f + c] }
-              h[i * hh + k] = tanh(s)
+              h[i * hh + k] = activation(s)
             }
           }
         }
@@ -187,17 +195,18 @@ extension LearnedFactorModel {
               act.columnPart.withUnsafeMutableBufferPointer { columnPart in
                 act.diagonal.withUnsafeMutableBufferPointer { diagonal in
                   let e = l.edgeInputs
+                  let diagonalIC = graph.diagonalIC
                   for i in 0..<n {
                     var d = w[l.cd]
                     for k in 0..<hh {
                       var s = w[l.b2 + k]
                       let row = l.w2 + k * 2 * hh
                       for c in 0..<hh { s += w[row + c] * h[i * hh + c] + w[row + hh + c] * m[i * hh + c] }
-                      let v = tanh(s)
+                      let v = activation(s)
                       g[i * hh + k] = v
                       d += w[l.vd + k] * v
                     }
-                    diagonal[i] = graph.diagonalIC[i] * exp(d)
+                    diagonal[i] = diagonalIC[i] * exp(d)
                     for k in 0..<hh {
                       var r = 0.0, c = 0.0
                       let row = l.w3 + k * e
@@ -221,17 +230,18 @@ extension LearnedFactorModel {
             act.columnPart.withUnsafeBufferPointer { columnPart in
               act.q.withUnsafeMutableBufferPointer { q in
                 act.lower.withUnsafeMutableBufferPointer { lower in
+                  let couplings = graph.lowerCoupling, factor = graph.lowerIC
                   let e = l.edgeInputs
                   for i in 0..<n {
                     for p in lp[i]..<lp[i + 1] {
                       let j = Int(lc[p])
-                      let coupling = graph.lowerCoupling[p], ic = graph.lowerIC[p]
+                      let coupling = couplings[p], ic = factor[p]
                       var o = w[l.ce]
                       for k in 0..<hh {
                         let row = l.w3 + k * e
                         let s = rowPart[i * hh + k] + columnPart[j * hh + k] + w[row + 2 * hh] * coupling
                           + w[row + 2 * hh + 1] * ic + w[l.b3 + k]
-                        let v = tanh(s)
+                        let v = activation(s)
                         q[p * hh + k] = v
                         o += w[l.ve + k] * v
                       }
@@ -270,13 +280,14 @@ extension LearnedFactorModel {
             act.q.withUnsafeBufferPointer { q in
               deltaRow.withUnsafeMutableBufferPointer { deltaRow in
                 deltaColumn.withUnsafeMutableBufferPointer { deltaColumn in
+                  let couplings = graph.lowerCoupling, factor = graph.lowerIC
                   for i in 0..<n {
                     for p in lp[i]..<lp[i + 1] {
                       let j = Int(lc[p])
-                      let deltaO = lowerGradient[p] * graph.lowerIC[p]
+                      let coupling = couplings[p], ic = factor[p]
+                      let deltaO = lowerGradient[p] * ic
                       if deltaO == 0 { continue }
                       dw[l.ce] += deltaO
-                      let coupling = graph.lowerCoupling[p], ic = graph.lowerIC[p]
                       for k in 0..<hh {
                         let v = q[p * hh + k]
                         dw[l.ve + k] += deltaO * v
