@@ -98,6 +98,26 @@ struct LearnedPreconditionerTests {
     }
     print("learned test family: untrained \(before), trained \(after), ic0 \(ic), \(report)")
     #expect(after < before)
+    #expect(after < ic)
+  }
+
+  @Test("LearnedSequenceSolver: IC(0) on the first K systems, then the trained factor; a given model trains nothing")
+  func sequenceSolver() throws {
+    let systems = Self.family(count: 4, grid: 10, seed: 8)
+    let stopping = StoppingCriterion(rtol: 1e-9)
+    let driver = try LearnedSequenceSolver(trainingSystems: 2, options: LearnedTrainingOptions(hidden: 4, steps: 20), stopping: stopping)
+    let steps = try systems.map { try driver.solve($0.a, $0.b) }
+    #expect(steps.map(\.preconditioner) == ["ic0", "ic0", "learned", "learned"])
+    #expect(steps.allSatisfy { $0.result.reason == .converged })
+    #expect(steps[1].trainingSeconds > 0 && steps[0].trainingSeconds == 0 && steps[2].trainingSeconds == 0)
+    let report = try #require(driver.trainingReport)
+    #expect(report.systems == 2 && report.finalLoss <= report.initialLoss)
+    let model = try #require(driver.model)
+    let reuse = try LearnedSequenceSolver(trainingSystems: 1, model: model, stopping: stopping)
+    let again = try reuse.solve(systems[3].a, systems[3].b)
+    #expect(again.preconditioner == "learned" && again.result.iterations == steps[3].result.iterations)
+    #expect(reuse.trainingReport == nil)
+    #expect(throws: LinSolveError.self) { try LearnedSequenceSolver(trainingSystems: 0) }
   }
 
   @Test("training is deterministic for a seed, and a saved model reads back equal")
