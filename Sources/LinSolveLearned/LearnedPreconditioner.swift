@@ -20,6 +20,9 @@ public final class LearnedPreconditioner: Preconditioner {
   private let factor = IncompleteCholesky()
   /// Seconds of the last set-up spent in the network (IC(0) excluded).
   public private(set) var networkSeconds = 0.0
+  // The pattern last checked against the model's (shared with that matrix, not copied).
+  private var checkedRowPointers: [Int] = []
+  private var checkedColumns: [Int32] = []
 
   public var name: String { "learned" }
 
@@ -34,7 +37,11 @@ public final class LearnedPreconditioner: Preconditioner {
   ///   (``IncompleteCholesky/setUp(for:)``); ``LinSolveError/factorizationFailed(reason:)``
   ///   when the network's factor is not finite.
   public func setUp(for a: SparseMatrix) throws {
-    if model.pattern != nil { try model.check(PatternSignature(of: a)) }
+    if model.pattern != nil && !(a.rowPointers == checkedRowPointers && a.columnIndices == checkedColumns) {
+      try model.check(PatternSignature(of: a))
+      checkedRowPointers = a.rowPointers
+      checkedColumns = a.columnIndices
+    }
     try factor.setUp(for: a)
     let start = ContinuousClock.now
     let graph = FactorGraph(a, incompleteCholesky: factor)
