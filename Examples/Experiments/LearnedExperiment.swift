@@ -109,6 +109,10 @@ struct LearnedExperiment: ParsableCommand {
       say(String(format: "  one network evaluation %.3f ms, one application of L⁻ᵀL⁻¹ %.3f ms (%.0f×)", network * 1e3, sweep * 1e3, network / sweep))
 
       let ic = rows[0].meanIterations
+      // Systems after which the training is paid back by faster solves (nil: slower per system).
+      let saving = rows[0].meanSeconds - trained.meanSeconds
+      let breakEven = saving > 0 ? Int((report.seconds / saving).rounded(.up)) : nil
+      say("  training pays back " + (breakEven.map { "after \($0) systems" } ?? "never: the learned factor is slower per system than IC(0) here"))
       markdown += "\n## \(family.label)\n\n| preconditioner | mean iterations | ratio to IC(0) | s / system | s / system with training | converged |\n|---|---:|---:|---:|---:|---:|\n"
       for row in rows {
         let withTraining = row.training > 0 ? String(format: "%.4f", row.meanWithTraining) : "–"
@@ -121,15 +125,17 @@ struct LearnedExperiment: ParsableCommand {
           family.name, "\(held[0].a.rows)", "\(train)", "\(held.count)", row.preconditioner, "\(row.meanIterations)", "\(row.meanIterations / ic)",
           "\(row.setup.reduce(0, +) / Double(held.count))", "\(row.solve.reduce(0, +) / Double(held.count))", "\(row.meanSeconds)",
           "\(row.training)", "\(row.meanWithTraining)", "\(row.converged)", "\(report.initialLoss)", "\(report.finalLoss)",
-          "\(network)", "\(sweep)",
+          "\(network)", "\(sweep)", row.preconditioner == "learned" ? breakEven.map { "\($0)" } ?? "never" : "",
         ])
       }
-      markdown += String(format: "\nTraining %.2f s (loss %.4g → %.4g); one network evaluation %.3f ms vs one application of the factor %.3f ms.\n",
+      markdown += String(format: "\nTraining %.2f s (loss %.4g → %.4g); one network evaluation %.3f ms vs one application of the factor %.3f ms; ",
                          report.seconds, report.initialLoss, report.finalLoss, network * 1e3, sweep * 1e3)
+        + (breakEven.map { "the training pays back after \($0) systems.\n" } ?? "the learned factor is slower per system than IC(0), so the training never pays back.\n")
     }
     try writeCSV("\(output)/learned_summary.csv", header: [
       "family", "n", "train", "held_out", "preconditioner", "mean_iterations", "ratio_to_ic0", "mean_setup_s", "mean_solve_s",
       "mean_seconds", "training_s", "mean_seconds_with_training", "converged", "initial_loss", "final_loss", "network_s", "apply_s",
+      "break_even_systems",
     ], rows: csv)
     try markdown.write(toFile: "\(output)/learned.md", atomically: true, encoding: .utf8)
     say("wrote \(output)/learned_summary.csv, \(output)/learned.md")
