@@ -183,7 +183,9 @@ struct PortfolioExperiment: ParsableCommand {
         do {
           let system = workload.system(t, previous: previous)
           let start = ContinuousClock.now
-          step = try driver.solve(system, beforeFactorizing: { estimate in
+          // An iterative solve is stopped once the running total passes the cap.
+          let monitor: SolveMonitor = { [self] _, _ in spent + seconds(since: start) > cap ? .stop : .continue }
+          step = try driver.solve(system, monitor: monitor, beforeFactorizing: { estimate in
             let projected = spent + estimate.flops / 1e10
             if projected > cap { throw ExplorationBudget.Exceeded(projectedSeconds: projected) }
           })
@@ -191,6 +193,9 @@ struct PortfolioExperiment: ParsableCommand {
         } catch let exceeded as ExplorationBudget.Exceeded {
           return (nil, t, String(format: "stopped at system %d: its factorization (≥ %.3g s at 10 GFlop/s) passes %.3g × the tuned total",
                                  t + 1, exceeded.projectedSeconds - spent, fixedCap))
+        }
+        if step.result.reason == .cancelled {
+          return (nil, t, String(format: "stopped in system %d: %.4f s > %.3g × the tuned total", t + 1, total, fixedCap))
         }
         guard step.result.converged else {
           return (nil, t, "failed at system \(t + 1): \(step.result.reason.rawValue) after \(step.result.iterations) iterations")
