@@ -67,6 +67,8 @@ struct SequenceSummary: Codable {
   var systems: [SequenceRow]
   var totalIterations: Int
   var totalSeconds: Double
+  /// MPI ranks the systems were spread over (`mpirun -np R solve sequence`; absent on one process).
+  var ranks: Int?
 
   func json() -> String { jsonLine(self) }
 }
@@ -150,6 +152,8 @@ struct StrategySummary: Codable {
   var totalIterations: Int
   var totalMatvecs: Int
   var totalSeconds: Double
+  /// MPI ranks the systems were spread over (`mpirun -np R solve sequence`; absent on one process).
+  var ranks: Int?
 
   init(method: String, systems: [StrategyRow]) {
     self.method = method

@@ -183,6 +183,7 @@ struct SolveSequence: ParsableCommand {
 
   func run() throws {
     try checkOutputPaths()
+    if Self.spreadsOverRanks { return try runOnRanks() }  // mpirun -np R: SolveSequence+Distributed.swift
     if let recycle { return try runRecycling(dimension: recycle) }
     if tune == .auto { return try runPortfolio() }
     if let method, method.isFixedStrategy { return try runFixed(method: method) }

@@ -1,0 +1,255 @@
+import ArgumentParser
+import Foundation
+import LinSolve
+
+#if PETSc
+import LinSolvePETSc
+#endif
+
+/// `mpirun -np R solve sequence FILES …` (a build with the `PETSc` trait): the systems spread
+/// over the ranks in rounds of R — system t on rank t mod R (``SequenceRounds``) — each solved
+/// by LinSolve's own solvers on its rank; the learner pooled: after every round each rank's
+/// observation reaches every rank, and every rank's learner observes all of them in system
+/// order, so the learners stay identical (docs/SCALE_OUT.md, "Sequences across ranks").
+/// Rank 0 prints the rows in system order and reads and writes `--state`; a failure on any
+/// rank ends every rank with one message from rank 0 and the same exit status.
+extension SolveSequence {
+  /// Whether this run spreads its systems over the ranks of an MPI launcher: a build with the
+  /// trait, started by `mpirun`. Otherwise `solve sequence` runs on one process, as always.
+  static var spreadsOverRanks: Bool { Engine.petscAvailable && Engine.launcherRank != nil }
+
+  func runOnRanks() throws {
+    #if PETSc
+    if recycle != nil {
+      throw CLIFailure.badInput("--recycle carries one subspace through the whole sequence and is not spread over MPI ranks: run it without mpirun")
+    }
+    if tune == .auto {
+      throw CLIFailure.badInput("--tune auto is not spread over MPI ranks yet: run it without mpirun (--tune omega and fixed --method strategies are)")
+    }
+    let session: PETScSession
+    do { session = try PETScSession() } catch { throw CLIFailure.badInput("solve sequence on MPI ranks: \(error)") }
+    defer { session.finalize() }
+    do {
+      if let method, method.isFixedStrategy {
+        try runFixedOnRanks(session, method: method)
+      } else {
+        try runOmegaOnRanks(session)
+      }
+    } catch {
+      let failure = SolveSystem.agreedFailure(error)
+      guard session.isRoot else { throw ExitCode(failure.exitCode) }  // rank 0 reports
+      throw failure
+    }
+    #else
+    throw Engine.unavailable
+    #endif
+  }
+}
+
+#if PETSc
+extension SolveSequence {
+  /// A fixed strategy over the ranks: each rank keeps its own ``FixedStrategySequenceSolver``
+  /// (set-up reuse and warm starts from its previous system, t − R).
+  private func runFixedOnRanks(_ session: PETScSession, method: SequenceMethod) throws {
+    let strategy = fixedStrategy(method)
+    let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
+    let driver: FixedStrategySequenceSolver
+    do { driver = try FixedStrategySequenceSolver(strategy: strategy, stopping: stopping) } catch {
+      throw CLIFailure.badInput("\(error)")
+    }
+    let schedule = SequenceRounds(systems: matrices.count, ranks: session.ranks)
+    let root = session.isRoot
+    var rows: [StrategyRow] = []
+    if !json && root { print(StrategyRow.header) }
+    for round in 0..<schedule.count {
+      let mine = try session.agree({ () throws -> StrategyRow? in
+        guard let t = schedule.system(round: round, rank: session.rank) else { return nil }
+        let system = try readSystem(t)
+        let step: SequenceStep
+        do { step = try driver.solve(system) } catch { throw CLIFailure.wrap(error, file: matrices[t]) }
+        return StrategyRow(position: t + 1, matrix: matrices[t], step: step)
+      }, describe: Self.describeFailure)
+      for row in try gatherRows(mine, session) {
+        rows.append(row)
+        guard root && !json else { continue }
+        for note in row.notes ?? [] { standardError("solve: note: \(row.matrix): \(note)") }
+        print(row.text)
+      }
+    }
+    var summary = StrategySummary(method: strategy.method.rawValue, systems: rows)
+    summary.preconditioner = strategy.preconditioner.rawValue
+    summary.strategy = strategy.name
+    // Each rank keeps its own factorization: the counts are summed over the ranks.
+    summary.symbolicAnalyses = driver.symbolicAnalyses.map { _ in session.sum(driver.symbolicAnalyses!) }
+    summary.numericFactorizations = driver.numericFactorizations.map { _ in session.sum(driver.numericFactorizations!) }
+    summary.ranks = session.ranks
+    if root {
+      if json {
+        print(summary.json())
+      } else {
+        print(String(format: "total      %d iterations, %d matvecs, %.4f s over %d systems (set-up and solve; ",
+                     summary.totalIterations, summary.totalMatvecs, summary.totalSeconds, rows.count)
+              + strategy.name + (summary.symbolicAnalyses.map { ", \($0) symbolic analyses" } ?? "")
+              + ") on \(session.ranks) rank\(session.ranks == 1 ? "" : "s")")
+      }
+    }
+    try checkConverged(rows)
+  }
+
+  /// ω (SOR, SSOR, SSOR-PCG) over the ranks: fixed, or learned by a pooled ``ParameterTuner``.
+  /// Every rank holds the same tuner; in each round every rank makes the round's decisions in
+  /// system order (``ParameterTuner/decide(context:)``), solves its own system with its own
+  /// decision, and after the round observes every rank's cost in system order
+  /// (``ParameterTuner/observe(_:cost:)``). With `--state`, rank 0 locks and reads the file
+  /// before the round (broadcast to every rank) and saves it after.
+  private func runOmegaOnRanks(_ session: PETScSession) throws {
+    let contexts = try session.agree({ try readContexts() }, describe: Self.describeFailure)
+    var tuner: ParameterTuner?
+    var method = self.method ?? .sor
+    if tune != nil, state == nil { tuner = try makeTuner(contexts: contexts) }
+    let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
+    let schedule = SequenceRounds(systems: matrices.count, ranks: session.ranks)
+    let root = session.isRoot
+    var rows: [SequenceRow] = []
+    if !json && root { print(SequenceRow.header) }
+
+    for round in 0..<schedule.count {
+      let systems = schedule.systems(in: round)
+      var lock: StateLock?
+      if let state {
+        let saved = try readSharedState(state, session: session, lock: &lock, fresh: resetState && round == 0)
+        if let saved {
+          try check(saved, at: state, against: round == 0 ? nil : (method, tuner!), contexts: contexts)
+          method = self.method ?? saved.method.flatMap(SequenceMethod.init(rawValue:)) ?? method
+          tuner = saved.tuner
+        } else if tuner == nil {
+          tuner = try makeTuner(contexts: contexts)
+        }
+      }
+
+      // The round's decisions, in system order: the same on every rank.
+      var decisions: [ParameterTuner.Decision] = []
+      if tuner != nil {
+        for t in systems {
+          do { decisions.append(try tuner!.decide(context: contexts?[t])) } catch {
+            throw CLIFailure.badInput("\(matrices[t]): \(error)")
+          }
+        }
+      }
+      let tunedMethod = OmegaTunedSolver.Method(rawValue: method.rawValue)!
+      let mine = try session.agree({ () throws -> (row: SequenceRow, cost: Double)? in
+        guard let t = schedule.system(round: round, rank: session.rank) else { return nil }
+        let system = try readSystem(t)
+        let w = decisions.isEmpty ? omega : decisions[t - systems.lowerBound].value
+        let result: SolveResult
+        do {
+          result = try OmegaTunedSolver.solve(system.matrix, system.rhs, method: tunedMethod, omega: w, stopping: stopping)
+            .judged(by: stopping, a: system.matrix, b: system.rhs)
+        } catch { throw CLIFailure.wrap(error, file: matrices[t]) }
+        let row = SequenceRow(
+          index: t + 1, matrix: matrices[t], context: contexts?[t], omega: w, iterations: result.iterations,
+          seconds: result.seconds, relativeResidual: result.relativeResidual, reason: result.reason.rawValue)
+        let cost = tuner?.costKind == .seconds ? result.seconds : Double(result.iterations)
+        return (row, cost)
+      }, describe: Self.describeFailure)
+
+      // Pool the observations (ω chosen, cost) and feed them to every rank's learner in order.
+      let observations = session.allGather(mine.map { [1, $0.row.omega, $0.cost] } ?? [0, 0, 0])
+      let roundRows = try gatherRows(mine?.row, session)
+      if tuner != nil {
+        for (j, t) in systems.enumerated() {
+          let observed = observations[j]
+          guard observed[0] == 1, observed[1] == decisions[j].value else {
+            throw CLIFailure.badInput("\(matrices[t]): the ranks' learners disagree (ω \(observed[1]) on rank \(j), \(decisions[j].value) here)")
+          }
+          do { try tuner!.observe(decisions[j], cost: observed[2]) } catch {
+            throw CLIFailure.badInput("\(matrices[t]): \(error)")
+          }
+        }
+      }
+      if let state, let current = tuner {
+        try session.agree({
+          if root { try LearnerState(method: method.rawValue, tuner: current).write(to: state) }
+        }, describe: Self.describeFailure)
+      }
+      lock = nil  // released after the save
+      _ = lock
+      for row in roundRows {
+        rows.append(row)
+        if root && !json { print(row.text) }
+      }
+    }
+
+    var summary = SequenceSummary(
+      method: method.rawValue, learner: tuner.map { "\($0.strategy)" }, grid: tuner.map { "\($0.grid)" },
+      costKind: tuner?.costKind.rawValue, rounds: tuner?.rounds, systems: rows,
+      totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalSeconds: rows.reduce(0) { $0 + $1.seconds })
+    summary.ranks = session.ranks
+    if root {
+      if json {
+        print(summary.json())
+      } else {
+        print(String(format: "total      %d iterations, %.4f s over %d systems", summary.totalIterations, summary.totalSeconds, rows.count)
+              + (tuner.map { " (learner: \($0.strategy), \($0.rounds) rounds so far, pooled over \(session.ranks) ranks)" }
+                ?? " on \(session.ranks) rank\(session.ranks == 1 ? "" : "s")"))
+      }
+    }
+    let failed = rows.filter { $0.reason != StopReason.converged.rawValue }
+    if let first = failed.first {
+      throw CLIFailure.notConverged("\(failed.count) of \(rows.count) systems did not converge (first: \(first.matrix), \(first.reason))")
+    }
+  }
+
+  /// The learner state at `path`, read by rank 0 under its lock (kept in `lock` until the
+  /// round's save) and broadcast; `nil` when there is none or `fresh` (`--reset-state`).
+  private func readSharedState(
+    _ path: String, session: PETScSession, lock: inout StateLock?, fresh: Bool
+  ) throws -> LearnerState? {
+    var held: StateLock?
+    let bytes = try session.agree({ () throws -> [UInt8] in
+      guard session.isRoot else { return [] }
+      held = try StateLock(statePath: path)
+      guard !fresh, let saved = try LearnerState.read(path) else { return [] }
+      return try [UInt8](JSONEncoder().encode(SharedLearnerState(saved)))
+    }, describe: Self.describeFailure)
+    lock = held
+    let shared = session.broadcast(bytes: bytes, from: 0)
+    guard !shared.isEmpty else { return nil }
+    do { return try JSONDecoder().decode(SharedLearnerState.self, from: Data(shared)).state } catch {
+      throw CLIFailure.badInput("\(path): the learner state did not reach every rank: \(error)")
+    }
+  }
+
+  /// Every rank's row of the round, in rank order (= system order); idle ranks give none.
+  private func gatherRows<Row: Codable>(_ row: Row?, _ session: PETScSession) throws -> [Row] {
+    let bytes = try row.map { [UInt8](try JSONEncoder().encode($0)) } ?? []
+    return try session.allGather(bytes: bytes).filter { !$0.isEmpty }.map {
+      try JSONDecoder().decode(Row.self, from: Data($0))
+    }
+  }
+
+  /// A failure's one-line message, as `CLIFailure.report` would print it.
+  private static func describeFailure(_ error: any Error) -> String {
+    switch CLIFailure.wrap(error) {
+    case .badInput(let message), .notConverged(let message), .interrupted(let message): message
+    }
+  }
+}
+
+/// A ``LearnerState`` as rank 0 broadcasts it (also a format-1 file's, whose method is unknown).
+private struct SharedLearnerState: Codable {
+  var method: String?
+  var tuner: ParameterTuner?
+  var portfolio: PortfolioLearner?
+
+  init(_ state: LearnerState) {
+    (method, tuner, portfolio) = (state.method, state.tuner, state.portfolio)
+  }
+
+  var state: LearnerState {
+    var state = portfolio.map(LearnerState.init(portfolio:)) ?? LearnerState(method: "", tuner: tuner!)
+    state.method = method
+    return state
+  }
+}
+#endif
