@@ -23,14 +23,13 @@ extension SolveSequence {
     if recycle != nil {
       throw CLIFailure.badInput("--recycle carries one subspace through the whole sequence and is not spread over MPI ranks: run it without mpirun")
     }
-    if tune == .auto {
-      throw CLIFailure.badInput("--tune auto is not spread over MPI ranks yet: run it without mpirun (--tune omega and fixed --method strategies are)")
-    }
     let session: PETScSession
     do { session = try PETScSession() } catch { throw CLIFailure.badInput("solve sequence on MPI ranks: \(error)") }
     defer { session.finalize() }
     do {
-      if let method, method.isFixedStrategy {
+      if tune == .auto {
+        try runPortfolioOnRanks(session)
+      } else if let method, method.isFixedStrategy {
         try runFixedOnRanks(session, method: method)
       } else {
         try runOmegaOnRanks(session)
@@ -200,6 +199,105 @@ extension SolveSequence {
     }
   }
 
+  /// `--tune auto` over the ranks: each rank keeps its own ``PortfolioSequenceSolver`` (its
+  /// arms' solvers, factorizations, warm starts and wall-time budgets), and all share one
+  /// ``PortfolioLearner``. In a round, rank r starts from the pooled learner with the decisions
+  /// of ranks 0 … r − 1 skipped (``PortfolioLearner/skipDecisions(_:)``: explore-then-commit
+  /// tries the next untried arm, Tsallis-INF takes the next draw), journals what its system
+  /// teaches the learner (``PortfolioLearner/journal``), and after the round every rank replays
+  /// every journal in system order onto the pooled learner (``PortfolioLearner/apply(_:)``).
+  private func runPortfolioOnRanks(_ session: PETScSession) throws {
+    let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
+    let asked = try arms.map { text in
+      do { return try parseArms(text) } catch { throw CLIFailure.badInput("\(error)") }
+    }
+    var portfolio: PortfolioSequenceSolver?
+    var pooled: PortfolioLearner?
+    func make(_ strategies: [SequenceStrategy], _ learner: PortfolioLearner?) throws -> PortfolioSequenceSolver {
+      do {
+        let made = try PortfolioSequenceSolver(
+          strategies: strategies, stopping: stopping, seed: seed ?? 1, policy: policy ?? .exploreThenCommit, learner: learner)
+        made.margin = margin
+        return made
+      } catch { throw CLIFailure.badInput("\(error)") }
+    }
+    let schedule = SequenceRounds(systems: matrices.count, ranks: session.ranks)
+    let root = session.isRoot
+    var rows: [StrategyRow] = []
+    if !json && root { print(StrategyRow.header) }
+    for round in 0..<schedule.count {
+      let mine = schedule.system(round: round, rank: session.rank)
+      let system = try session.agree({ try mine.map { try readSystem($0) } }, describe: Self.describeFailure)
+      var lock: StateLock?
+      if let state, let saved = try readSharedState(state, session: session, lock: &lock, fresh: resetState && round == 0) {
+        let learner = try checkPortfolio(saved, at: state, running: pooled)
+        if portfolio == nil { portfolio = try make(try learner.arms.map { try SequenceStrategy(name: $0) }, learner) }
+        pooled = learner
+      }
+      if portfolio == nil {
+        // The default arms follow the first system's matrix (rank 0's in round 0), on every rank.
+        let first = session.broadcast(bytes: root ? [system.map { Self.isSPDLike($0.matrix) } == true ? 1 : 0] : [])
+        let strategies = asked ?? PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: first == [1])
+        portfolio = try make(strategies, nil)
+        pooled = portfolio!.learner
+      }
+      let solver = portfolio!
+      var start = pooled!
+      start.skipDecisions(session.rank)
+      start.journal = []
+      try solver.resume(from: start)
+      let outcome = try session.agree({ () throws -> PooledPortfolioRow? in
+        guard let t = mine, let system else { return nil }
+        let step: PortfolioSequenceSolver.Step
+        do { step = try solver.solve(system) } catch { throw CLIFailure.wrap(error, file: matrices[t]) }
+        var row = StrategyRow(position: t + 1, matrix: matrices[t], step: step.step)
+        row.chosen = step.chosenArm.map { solver.strategies[$0].name }
+        row.attempts = step.attempts.map(AttemptRow.init)
+        return PooledPortfolioRow(row: row, events: solver.learner.journal ?? [])
+      }, describe: Self.describeFailure)
+      let gathered = try gatherRows(outcome, session)
+      do {
+        for entry in gathered { for event in entry.events { try pooled!.apply(event) } }
+      } catch {
+        throw CLIFailure.badInput("the ranks' portfolio learners could not be pooled: \(error)")
+      }
+      if let state, let learner = pooled {
+        try session.agree({ if root { try LearnerState(portfolio: learner).write(to: state) } }, describe: Self.describeFailure)
+      }
+      lock = nil  // released after the save
+      _ = lock
+      for entry in gathered {
+        rows.append(entry.row)
+        guard root && !json else { continue }
+        for note in entry.row.notes ?? [] { standardError("solve: note: \(entry.row.matrix): \(note)") }
+        print(entry.row.text)
+      }
+    }
+    let learner = pooled!
+    var summary = StrategySummary(method: "auto", systems: rows)
+    summary.arms = learner.arms
+    summary.rounds = learner.rounds
+    summary.incumbent = learner.incumbent.map { learner.arms[$0] }
+    let dropped = learner.arms.indices.compactMap { i in learner.dropReasons[i].map { (learner.arms[i], $0) } }
+    summary.dropped = dropped.isEmpty ? nil : Dictionary(dropped, uniquingKeysWith: { a, _ in a })
+    summary.ranks = session.ranks
+    if root {
+      if json {
+        print(summary.json())
+      } else {
+        print(String(format: "total      %d iterations, %.4f s over %d systems (set-up and solve; ", summary.totalIterations,
+                     summary.totalSeconds, rows.count)
+              + "best so far: \(summary.incumbent ?? "none"), \(learner.rounds) rounds learned, pooled over \(session.ranks) ranks)")
+      }
+    }
+    try checkConverged(rows)
+  }
+
+  /// Symmetric with a positive diagonal (the default arms' test, as ``PortfolioSequenceSolver/defaultStrategies(for:)``).
+  private static func isSPDLike(_ a: SparseMatrix) -> Bool {
+    a.isSymmetric(tolerance: 1e-14) && a.diagonal().allSatisfy { $0 > 0 }
+  }
+
   /// The learner state at `path`, read by rank 0 under its lock (kept in `lock` until the
   /// round's save) and broadcast; `nil` when there is none or `fresh` (`--reset-state`).
   private func readSharedState(
@@ -234,6 +332,12 @@ extension SolveSequence {
     case .badInput(let message), .notConverged(let message), .interrupted(let message): message
     }
   }
+}
+
+/// One rank's `--tune auto` row and what its system taught the learner.
+private struct PooledPortfolioRow: Codable {
+  var row: StrategyRow
+  var events: [PortfolioLearner.Event]
 }
 
 /// A ``LearnerState`` as rank 0 broadcasts it (also a format-1 file's, whose method is unknown).

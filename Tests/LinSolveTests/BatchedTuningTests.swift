@@ -127,3 +127,62 @@ struct SequenceRoundsTests {
     #expect(seen == Array(0..<systems))
   }
 }
+
+@Suite("PortfolioLearner: journals replayed, as --tune auto pools one learner over MPI ranks")
+struct PortfolioJournalTests {
+  /// Drives `learner` through `rounds` rounds of decisions, costs (some censored), completions
+  /// and a drop, from `stream`.
+  static func drive(_ learner: inout PortfolioLearner, rounds: Int, stream: inout SeededGenerator) throws {
+    for t in 0..<rounds {
+      let arm = t % 5 == 4 ? try { try learner.force(learner.activeArms[0]); return learner.activeArms[0] }() : try learner.next()
+      let cost = 1 + Double(arm) + stream.uniform()
+      if t == 6 {
+        learner.drop(arm, because: "failed")
+      } else if t % 3 == 2 {
+        try learner.observe(cost: 2 * cost, censored: true)
+        try learner.recordCompletion(of: learner.activeArms[0], cost: cost)
+      } else {
+        try learner.observe(cost: cost)
+      }
+    }
+  }
+
+  @Test("A journal replayed onto the learner it started from gives the journaling copy's state",
+        arguments: PortfolioLearner.Policy.allCases)
+  func replay(policy: PortfolioLearner.Policy) throws {
+    let start = try PortfolioLearner(arms: ["a", "b", "c", "d"], seed: 5, policy: policy)
+    var journaled = start
+    journaled.journal = []
+    var stream = SeededGenerator(seed: 2)
+    try Self.drive(&journaled, rounds: 30, stream: &stream)
+    var replayed = start
+    for event in try #require(journaled.journal) { try replayed.apply(event) }
+    journaled.journal = nil
+    #expect(replayed == journaled)
+    // A journal survives JSON (the ranks exchange them as bytes).
+    let events = try JSONDecoder().decode(
+      [PortfolioLearner.Event].self, from: JSONEncoder().encode(try #require({ () -> [PortfolioLearner.Event]? in
+        var copy = start
+        copy.journal = []
+        var s = SeededGenerator(seed: 2)
+        try Self.drive(&copy, rounds: 30, stream: &s)
+        return copy.journal
+      }())))
+    var decoded = start
+    for event in events { try decoded.apply(event) }
+    #expect(decoded == journaled)
+  }
+
+  @Test("skipDecisions moves explore-then-commit to the next untried arm and is not journaled")
+  func skip() throws {
+    var learner = try PortfolioLearner(arms: ["a", "b", "c"], seed: 1, policy: .exploreThenCommit, explorationOrder: [2, 0, 1])
+    var second = learner
+    second.journal = []
+    second.skipDecisions(1)
+    #expect(second.journal == [])
+    #expect(try learner.next() == 2)
+    #expect(try second.next() == 0)
+    #expect(second.pendingArm == 0 && second.rounds == 0)
+    #expect(throws: TuningError.decisionPending) { try second.apply(.chose(arm: 1, probabilities: [0, 1, 0], generator: SeededGenerator(seed: 1))) }
+  }
+}

@@ -128,11 +128,33 @@ struct PETScSequenceCLITests {
     #expect(Self.errorLines(other).first?.contains("--seed 9 here, 1 in the state") == true)
   }
 
+  @Test("--tune auto on 2 ranks: every row in order and converged, one pooled learner saved by rank 0 and resumed")
+  func portfolioOnRanks() throws {
+    let state = try CLI.temporaryDirectory().appendingPathComponent("portfolio.json").path
+    let arguments = ["sequence"] + Self.shifted + ["--tune=auto", "--arms", "pcg+jacobi+warm,pcg+ic0+warm,cholesky",
+                                                   "--state", state, "--json"]
+    let first = try PETScEngineCLITests.mpirun(ranks: 2, arguments)
+    #expect(first.status == 0, "\(first.stderr)")
+    let json = try first.json()
+    #expect(json["ranks"] as? Int == 2)
+    #expect(json["arms"] as? [String] == ["pcg+jacobi+warm", "pcg+ic0+warm", "cholesky"])
+    let rows = try Self.rows(first)
+    #expect(rows.map { $0["matrix"] as? String } == Self.shifted)
+    #expect(rows.allSatisfy { $0["reason"] as? String == "converged" && ($0["relativeResidual"] as? Double ?? 1) <= 1e-8 })
+    // Round 0 opens on both ranks (no learner round); the other 6 systems are rounds of the pooled learner.
+    #expect(json["rounds"] as? Int == 6)
+    let again = try PETScEngineCLITests.mpirun(ranks: 2, arguments)
+    #expect(try again.json()["rounds"] as? Int == 14)
+    let serial = try Self.serial(["sequence"] + Self.shifted + ["--tune", "auto", "--state", state, "--json"])
+    #expect(serial.status == 0, "\(serial.stderr)")
+    #expect(try serial.json()["rounds"] as? Int == 22)
+  }
+
   @Test("A missing file on rank 1 ends every rank: one error line naming it, exit 2, no hang")
   func missingFileOnOneRank() throws {
     let missing = try CLI.temporaryDirectory().appendingPathComponent("missing.mtx").path
     let files = [Self.shifted[0], missing, Self.shifted[2]]
-    for options in [["--method", "pcg"], ["--tune=omega"]] {
+    for options in [["--method", "pcg"], ["--tune=omega"], ["--tune=auto"]] {
       let run = try PETScEngineCLITests.mpirun([(2, ["sequence"] + files + options)], timeout: 60)
       #expect(run.status == 2, "\(run.stderr)")
       #expect(Self.errorLines(run) == ["solve: error: \(missing): cannot open: No such file or directory (on rank 1)"])
