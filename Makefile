@@ -77,7 +77,7 @@ test-mpi: deps mpi-deps
 	$(SWIFT) build --traits PETSc --scratch-path $(PETSC_SCRATCH) --product solve
 	$(MPIRUN) -np 2 $(PETSC_SCRATCH)/debug/solve Data/poisson2d_32.mtx --engine petsc --method cg --preconditioner amg
 	$(SWIFT) build --build-tests
-	LINSOLVE_PETSC_SOLVE=$(CURDIR)/$(PETSC_SCRATCH)/debug/solve $(SWIFT) test --skip-build --filter 'PETScEngineCLITests|PETScSequenceCLITests'
+	LINSOLVE_PETSC_SOLVE=$(CURDIR)/$(PETSC_SCRATCH)/debug/solve $(SWIFT) test --skip-build --filter 'PETScEngineCLITests|PETScSequenceCLITests|PETScEngineSequenceCLITests'
 
 demo: build
 	@echo "== Cholesky (CHOLMOD) on a 2-D Poisson matrix with a bundled right-hand side"

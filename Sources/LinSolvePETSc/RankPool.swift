@@ -36,6 +36,16 @@ extension PETScSession {
     return (0..<ranks).map { r in Array(all[Int(offsets[r]) ..< Int(offsets[r] + counts[r])]) }
   }
 
+  /// The entrywise sums of `values` over the ranks, on every rank (collective; one
+  /// `MPI_Allreduce` for the whole array).
+  public func sum(_ values: [Double]) -> [Double] {
+    guard !values.isEmpty else { return [] }
+    var local = values
+    var global = [Double](repeating: 0, count: values.count)
+    MPI_Allreduce(&local, &global, Int32(values.count), linsolve_mpi_double(), linsolve_mpi_sum(), communicator)
+    return global
+  }
+
   /// `bytes` as rank `root` has them, on every rank (collective; the others' are ignored).
   public func broadcast(bytes: [UInt8], from root: Int = 0) -> [UInt8] {
     var count = Int32(bytes.count)

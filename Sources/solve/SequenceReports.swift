@@ -69,6 +69,8 @@ struct SequenceSummary: Codable {
   var totalSeconds: Double
   /// MPI ranks the systems were spread over (`mpirun -np R solve sequence`; absent on one process).
   var ranks: Int?
+  /// `petsc` with `--engine petsc` (absent natively).
+  var engine: String?
 
   func json() -> String { jsonLine(self) }
 }
@@ -154,6 +156,8 @@ struct StrategySummary: Codable {
   var totalSeconds: Double
   /// MPI ranks the systems were spread over (`mpirun -np R solve sequence`; absent on one process).
   var ranks: Int?
+  /// `petsc` with `--engine petsc` (absent natively).
+  var engine: String?
 
   init(method: String, systems: [StrategyRow]) {
     self.method = method

@@ -300,7 +300,7 @@ extension SolveSequence {
 
   /// The learner state at `path`, read by rank 0 under its lock (kept in `lock` until the
   /// round's save) and broadcast; `nil` when there is none or `fresh` (`--reset-state`).
-  private func readSharedState(
+  func readSharedState(
     _ path: String, session: PETScSession, lock: inout StateLock?, fresh: Bool
   ) throws -> LearnerState? {
     var held: StateLock?

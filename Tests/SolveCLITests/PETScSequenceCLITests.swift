@@ -185,3 +185,69 @@ struct PETScSequenceCLITests {
     #expect(Self.errorLines(recycle).count == 1)
   }
 }
+
+/// `solve sequence --engine petsc`: every system across all the ranks, on PETSc's KSP, with
+/// LinSolve's ω learner (PETSc's SOR) and Fischer's projection of earlier solutions.
+@Suite(
+  "solve CLI: sequences on the PETSc engine", .serialized,
+  .enabled(if: PETScSolve.path != nil, "needs solve built with --traits PETSc: make test-mpi"))
+struct PETScEngineSequenceCLITests {
+  static let shifted = PETScSequenceCLITests.shifted
+
+  @Test("ω learned for PETSc's SOR: on 1 rank the native choices and iterations; on 2 ranks (local SOR) all converged")
+  func omegaOnPETSc() throws {
+    let common = ["sequence"] + Self.shifted + ["--context", PETScSequenceCLITests.contexts, "--json"]
+    let native = try PETScSequenceCLITests.serial(common + ["--tune", "omega"])
+    let one = try PETScEngineCLITests.mpirun(ranks: 1, common + ["--tune=omega", "--engine", "petsc"])
+    #expect(native.status == 0 && one.status == 0, "\(one.stderr)")
+    let rows = try PETScSequenceCLITests.rows(one), nativeRows = try PETScSequenceCLITests.rows(native)
+    #expect(rows.map { $0["omega"] as? Double } == nativeRows.map { $0["omega"] as? Double })
+    #expect(rows.map { $0["iterations"] as? Int } == nativeRows.map { $0["iterations"] as? Int })
+    #expect(try one.json()["engine"] as? String == "petsc")
+
+    let two = try PETScEngineCLITests.mpirun(ranks: 2, common + ["--tune=omega", "--engine", "petsc", "--method", "ssor-pcg"])
+    #expect(two.status == 0, "\(two.stderr)")
+    let json = try two.json()
+    #expect(json["ranks"] as? Int == 2 && json["rounds"] as? Int == 8 && json["method"] as? String == "ssor-pcg")
+    let twoRows = try PETScSequenceCLITests.rows(two)
+    #expect(twoRows.map { $0["index"] as? Int } == (1...8).map { $0 })
+    #expect(twoRows.allSatisfy { $0["reason"] as? String == "converged" && ($0["relativeResidual"] as? Double ?? 1) <= 1e-8 })
+  }
+
+  @Test("Fischer's projection across 2 ranks: every system converged by the true residual, fewer iterations than from zero")
+  func fischerOnPETSc() throws {
+    let common = ["sequence"] + Self.shifted + ["--engine", "petsc", "--method", "pcg", "--preconditioner", "jacobi", "--json"]
+    let plain = try PETScEngineCLITests.mpirun(ranks: 2, common)
+    let projected = try PETScEngineCLITests.mpirun(ranks: 2, common + ["--fischer", "3"])
+    #expect(plain.status == 0 && projected.status == 0, "\(projected.stderr)")
+    let json = try projected.json()
+    #expect(json["strategy"] as? String == "pcg+jacobi+fischer(3)")
+    let rows = try PETScSequenceCLITests.rows(projected)
+    #expect(rows.allSatisfy { $0["reason"] as? String == "converged" && ($0["relativeResidual"] as? Double ?? 1) <= 1e-8 })
+    #expect(rows.dropFirst().allSatisfy { ($0["notes"] as? [String] ?? []).contains { $0.hasPrefix("Fischer guess") } })
+    let total = try #require(json["totalIterations"] as? Int)
+    #expect(total < (try #require(try plain.json()["totalIterations"] as? Int)))
+    #expect(rows.first?["iterations"] as? Int == (try PETScSequenceCLITests.rows(plain)).first?["iterations"] as? Int)
+  }
+
+  @Test("Options the engine cannot run are one error line, exit 2; a missing file ends every rank")
+  func refused() throws {
+    for (options, needle) in [
+      (["--engine", "petsc", "--method", "amg"], "--method amg is native only"),
+      (["--engine", "petsc", "--recycle", "4"], "--recycle is native"),
+      (["--engine", "petsc", "--tune=auto"], "--tune auto is native"),
+      (["--fischer", "3"], "--fischer go with --engine petsc"),
+      (["--engine", "petsc", "--method", "cg", "--warm-start", "--fischer", "2"], "choose one"),
+    ] {
+      let run = try PETScEngineCLITests.mpirun([(2, ["sequence"] + Self.shifted + options)], timeout: 60)
+      #expect(run.status == 2, "\(options)")
+      #expect(PETScSequenceCLITests.errorLines(run).count == 1)
+      #expect(run.stderr.contains(needle), "\(run.stderr)")
+    }
+    let missing = try CLI.temporaryDirectory().appendingPathComponent("missing.mtx").path
+    let run = try PETScEngineCLITests.mpirun(
+      [(2, ["sequence", Self.shifted[0], missing, "--engine", "petsc", "--method", "cg"])], timeout: 60)
+    #expect(run.status == 2)
+    #expect(PETScSequenceCLITests.errorLines(run) == ["solve: error: \(missing): cannot open: No such file or directory"])
+  }
+}
