@@ -26,6 +26,11 @@ extension SolveSequence {
     let session: PETScSession
     do { session = try PETScSession() } catch { throw CLIFailure.badInput("solve sequence on MPI ranks: \(error)") }
     defer { session.finalize() }
+    // The ranks on this node share its cores: each takes its share unless LINSOLVE_NUM_THREADS says.
+    if !ThreadSetting.fromEnvironment {
+      let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? session.ranks
+      ThreadSetting.apply(max(1, min(Parallel.threads, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))))
+    }
     do {
       if tune == .auto {
         try runPortfolioOnRanks(session)
