@@ -186,3 +186,20 @@ struct PortfolioJournalTests {
     #expect(throws: TuningError.decisionPending) { try second.apply(.chose(arm: 1, probabilities: [0, 1, 0], generator: SeededGenerator(seed: 1))) }
   }
 }
+
+@Suite("GramSolve: the coefficients of Fischer's projection on the PETSc engine")
+struct GramSolveTests {
+  @Test("Solves an SPD Gram system; a dependent column gets coefficient 0 and the rest still fit")
+  func solve() {
+    // G = XᵀX for X = [e1, e1 + e2, 2·e1] (the third dependent on the first).
+    let g: [Double] = [1, 1, 2, 1, 2, 2, 2, 2, 4]
+    let f: [Double] = [3, 7, 6]  // Xᵀb for b = 3·e1 + 4·e2
+    let (c, dropped) = GramSolve.solve(gram: g, rhs: f, tolerance: 1e-10)
+    #expect(dropped == 1 && c[2] == 0)
+    // X c = c0·e1 + c1·(e1 + e2) = b: c1 = 4, c0 = −1.
+    #expect(abs(c[0] + 1) < 1e-12 && abs(c[1] - 4) < 1e-12)
+    let (single, none) = GramSolve.solve(gram: [4], rhs: [2], tolerance: 1e-10)
+    #expect(single == [0.5] && none == 0)
+    #expect(GramSolve.solve(gram: [0], rhs: [1], tolerance: 1e-10).coefficients == [0])
+  }
+}
