@@ -150,6 +150,9 @@ struct StrategySummary: Codable {
   var rounds: Int?
   var incumbent: String?
   var dropped: [String: String]?
+  /// `--engine petsc --theta-grid`: the θ learner and its grid.
+  var learner: String?
+  var grid: String?
   var systems: [StrategyRow]
   var totalIterations: Int
   var totalMatvecs: Int

@@ -12,17 +12,27 @@ struct ScaleOutOptions: ParsableArguments {
   @Option(help: "Who solves each system: native (LinSolve; under mpirun the systems are spread over the ranks, one per rank at a time) or petsc (every system across all the ranks of mpirun, on PETSc's KSP/PC; --method sor, ssor, ssor-pcg are PETSc's SOR with the ω given or learned by --tune omega). petsc needs a build with --traits PETSc.")
   var engine: Engine = .native
 
-  @Option(help: "With --engine petsc: PETSc options for every solve, after LinSolve's settings (so they override them).")
+  @Option(parsing: .unconditional, help: "With --engine petsc: PETSc options for every solve, after LinSolve's settings (so they override them).")
   var petscOptions: String?
 
   @Option(help: "With --engine petsc: start each iterative solve from the A-norm best combination of the last L solutions (Fischer's projection, formed for each matrix across the ranks: L products).")
   var fischer: Int?
 
+  @Option(help: "With --engine petsc --preconditioner amg: learn BoomerAMG's strong threshold θ for each system among these values (start:stop:count or a list, each in (0, 1)) from the slowest rank's seconds (set-up and solve); Tsallis-INF, or ChebCB with --context.")
+  var thetaGrid: String?
+
   func validate() throws {
-    if engine != .petsc && (petscOptions != nil || fischer != nil) {
-      throw ValidationError("--petsc-options and --fischer go with --engine petsc")
+    if engine != .petsc && (petscOptions != nil || fischer != nil || thetaGrid != nil) {
+      throw ValidationError("--petsc-options, --fischer and --theta-grid go with --engine petsc")
     }
     if let fischer, !(1...100).contains(fischer) { throw ValidationError("--fischer \(fischer) is not in 1…100") }
+    if let thetaGrid {
+      let values: ParameterGrid
+      do { values = try ParameterGrid(parsing: thetaGrid) } catch { throw ValidationError("--theta-grid \(thetaGrid): \(error)") }
+      if let bad = values.first(where: { !($0 > 0 && $0 < 1) }) {
+        throw ValidationError("--theta-grid \(thetaGrid): θ = \(bad) is not in (0, 1)")
+      }
+    }
   }
 }
 
@@ -83,6 +93,7 @@ extension SolveSequence {
     if warmStart && scaleOut.fischer != nil { throw CLIFailure.badInput("--warm-start and --fischer are two initial guesses: choose one") }
     let method = self.method ?? .sor
     if [.sor, .ssor, .ssorPCG].contains(method) {
+      if scaleOut.thetaGrid != nil { throw CLIFailure.badInput("--theta-grid learns hypre BoomerAMG's θ: it goes with --preconditioner amg") }
       if preconditioner != nil { throw CLIFailure.badInput("--preconditioner goes with a fixed --method, not \(method.rawValue)") }
       let name = method.rawValue + (scaleOut.fischer.map { "+fischer(\($0))" } ?? "")
       return PETScPlan(method: .cg, preconditioner: .none, relaxed: method, name: name)
@@ -96,6 +107,9 @@ extension SolveSequence {
       throw CLIFailure.badInput("--engine petsc preconditions with \(names); --preconditioner \(kind.rawValue) is native only")
     }
     if solver.isDirect && scaleOut.fischer != nil { throw CLIFailure.badInput("--fischer does not go with the direct --method \(method.rawValue)") }
+    if scaleOut.thetaGrid != nil && (solver.isDirect || pc != .amg) {
+      throw CLIFailure.badInput("--theta-grid learns hypre BoomerAMG's θ: it goes with --preconditioner amg")
+    }
     let name = fixedStrategy(method).name + (scaleOut.fischer.map { "+fischer(\($0))" } ?? "")
     return PETScPlan(method: solver, preconditioner: solver.isDirect ? .none : pc, relaxed: nil, name: name)
   }
@@ -111,6 +125,14 @@ extension SolveSequence {
     var tuner: ParameterTuner?
     if tune != nil, state == nil { tuner = try makeTuner(contexts: contexts) }
     var projection = scaleOut.fischer.map { DistributedProjection(capacity: $0) }
+    // θ learned from seconds: every rank sees the slowest rank's, so all choose alike.
+    var thetaTuner = try scaleOut.thetaGrid.map { text in
+      do {
+        let grid = try ParameterGrid(parsing: text)
+        let strategy: ParameterTuner.Strategy = try contexts.map { .chebCB(features: 6, range: try contextRangeValue($0)) } ?? .tsallisINF
+        return try ParameterTuner(grid: grid, strategy: strategy, cost: .seconds, seed: seed ?? 1)
+      } catch let failure as CLIFailure { throw failure } catch { throw CLIFailure.badInput("--theta-grid \(text): \(error)") }
+    }
     var previous: DistributedVector?
     let root = session.isRoot
     var omegaRows: [SequenceRow] = [], strategyRows: [StrategyRow] = []
@@ -159,9 +181,15 @@ extension SolveSequence {
         let relaxation = method.map {
           DistributedRelaxation(omega: omega, symmetric: $0 != .sor, use: $0 == .ssorPCG ? .preconditioner : .solver)
         }
+        var theta: Double?
+        if thetaTuner != nil {
+          do { theta = try thetaTuner!.next(context: contexts?[t]) } catch { throw CLIFailure.badInput("\(path): \(error)") }
+        }
+        // θ goes first, so that the user's --petsc-options still override it.
+        let options = [theta.map { "-pc_hypre_boomeramg_strong_threshold \($0)" }, scaleOut.petscOptions].compactMap { $0 }
         let configuration = DistributedSolverConfiguration(
           method: plan.method, preconditioner: plan.preconditioner, stopping: stopping, restart: 40,
-          petscOptions: scaleOut.petscOptions, relaxation: relaxation)
+          petscOptions: options.isEmpty ? nil : options.joined(separator: " "), relaxation: relaxation)
 
         // The initial guess: Fischer's projection of the kept solutions, or the previous one.
         var x0: DistributedVector?
@@ -184,6 +212,9 @@ extension SolveSequence {
             }, describe: Self.describePETScFailure)
           }
         }
+        if thetaTuner != nil {
+          do { try thetaTuner!.observe(cost: result.seconds) } catch { throw CLIFailure.badInput("\(path): \(error)") }
+        }
         lock = nil  // released after the save
         _ = lock
         if result.x.allSatisfy(\.isFinite) {
@@ -200,7 +231,7 @@ extension SolveSequence {
         } else {
           notes.append("PETSc: \(outcome.kspType) + \(outcome.pcType)")
           let step = SequenceStep(
-            strategy: plan.name, result: result, setupSeconds: outcome.setupSeconds, solveSeconds: outcome.solveSeconds,
+            strategy: theta.map { plan.name.replacingOccurrences(of: "+amg", with: "+amg(\($0))") } ?? plan.name, result: result, setupSeconds: outcome.setupSeconds, solveSeconds: outcome.solveSeconds,
             notes: notes + outcome.notes)
           let row = StrategyRow(position: t + 1, matrix: path, step: step)
           strategyRows.append(row)
@@ -231,6 +262,9 @@ extension SolveSequence {
       var summary = StrategySummary(method: plan.method.rawValue, systems: strategyRows)
       summary.preconditioner = plan.preconditioner.rawValue
       summary.strategy = plan.name
+      summary.learner = thetaTuner.map { "\($0.strategy)" }
+      summary.grid = thetaTuner.map { "\($0.grid)" }
+      summary.rounds = thetaTuner?.rounds
       summary.ranks = session.ranks
       summary.engine = Engine.petsc.rawValue
       if root {

@@ -230,13 +230,35 @@ struct PETScEngineSequenceCLITests {
     #expect(rows.first?["iterations"] as? Int == (try PETScSequenceCLITests.rows(plain)).first?["iterations"] as? Int)
   }
 
+  @Test("θ learned for BoomerAMG: the chosen θ reaches hypre (a one-value grid = --petsc-options), a grid is learned")
+  func thetaOnPETSc() throws {
+    let files = [CLI.data("poisson2d_32.mtx"), CLI.data("fem_spd.mtx"), CLI.data("poisson2d_32.mtx")]
+    let common = ["sequence"] + files + ["--engine", "petsc", "--method", "pcg", "--preconditioner", "amg", "--json"]
+    let learned = try PETScEngineCLITests.mpirun(ranks: 2, common + ["--theta-grid", "0.9"])
+    let fixed = try PETScEngineCLITests.mpirun(
+      ranks: 2, common + ["--petsc-options", "-pc_hypre_boomeramg_strong_threshold 0.9"])
+    #expect(learned.status == 0 && fixed.status == 0, "\(learned.stderr)\(fixed.stderr)")
+    let rows = try PETScSequenceCLITests.rows(learned)
+    #expect(rows.map { $0["strategy"] as? String } == Array(repeating: "pcg+amg(0.9)", count: 3))
+    #expect(rows.map { $0["iterations"] as? Int } == (try PETScSequenceCLITests.rows(fixed)).map { $0["iterations"] as? Int })
+    let grid = try PETScEngineCLITests.mpirun(ranks: 2, common + ["--theta-grid", "0.1,0.5,0.9"])
+    #expect(grid.status == 0, "\(grid.stderr)")
+    let json = try grid.json()
+    #expect(json["rounds"] as? Int == 3 && json["learner"] as? String == "tsallis-inf")
+    let chosen = try PETScSequenceCLITests.rows(grid)
+    #expect(chosen.allSatisfy { ["pcg+amg(0.1)", "pcg+amg(0.5)", "pcg+amg(0.9)"].contains($0["strategy"] as? String ?? "") })
+    #expect(chosen.allSatisfy { $0["reason"] as? String == "converged" && ($0["relativeResidual"] as? Double ?? 1) <= 1e-8 })
+  }
+
   @Test("Options the engine cannot run are one error line, exit 2; a missing file ends every rank")
   func refused() throws {
     for (options, needle) in [
       (["--engine", "petsc", "--method", "amg"], "--method amg is native only"),
       (["--engine", "petsc", "--recycle", "4"], "--recycle is native"),
       (["--engine", "petsc", "--tune=auto"], "--tune auto is native"),
-      (["--fischer", "3"], "--fischer go with --engine petsc"),
+      (["--fischer", "3"], "--theta-grid go with --engine petsc"),
+      (["--engine", "petsc", "--method", "pcg", "--theta-grid", "0.5"], "it goes with --preconditioner amg"),
+      (["--engine", "petsc", "--method", "pcg", "--preconditioner", "amg", "--theta-grid", "1.5"], "is not in (0, 1)"),
       (["--engine", "petsc", "--method", "cg", "--warm-start", "--fischer", "2"], "choose one"),
     ] {
       let run = try PETScEngineCLITests.mpirun([(2, ["sequence"] + Self.shifted + options)], timeout: 60)
