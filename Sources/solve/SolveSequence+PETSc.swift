@@ -204,7 +204,11 @@ extension SolveSequence {
         let outcome = try DistributedSolver(configuration).solve(distributed, b, x0: x0, session: session)
         let result = outcome.result
         if tuner != nil {
-          let cost = tuner!.costKind == .seconds ? result.seconds : Double(result.iterations)
+          // A solve that did not converge (PETSc's local SOR can diverge on several ranks for a
+          // large ω) is charged as if it had run to the iteration cap: learned as the worst.
+          let cap = Double(max(stopping.maxIterations, result.iterations))
+          let scale = result.converged ? 1 : cap / Double(max(result.iterations, 1))
+          let cost = tuner!.costKind == .seconds ? result.seconds * scale : result.converged ? Double(result.iterations) : cap
           do { try tuner!.observe(cost: cost) } catch { throw CLIFailure.badInput("\(path): \(error)") }
           if let state, let current = tuner, let method {
             try session.agree({

@@ -212,6 +212,16 @@ struct PETScEngineSequenceCLITests {
     let twoRows = try PETScSequenceCLITests.rows(two)
     #expect(twoRows.map { $0["index"] as? Int } == (1...8).map { $0 })
     #expect(twoRows.allSatisfy { $0["reason"] as? String == "converged" && ($0["relativeResidual"] as? Double ?? 1) <= 1e-8 })
+
+    // --state: read and saved by rank 0 as natively, resumed by the next run (and natively).
+    let state = try CLI.temporaryDirectory().appendingPathComponent("omega.json").path
+    let stateful = common + ["--tune=omega", "--engine", "petsc", "--method", "ssor-pcg", "--state", state]
+    let first = try PETScEngineCLITests.mpirun(ranks: 2, stateful)
+    let second = try PETScEngineCLITests.mpirun(ranks: 2, stateful)
+    #expect(first.status == 0 && second.status == 0, "\(second.stderr)")
+    #expect(try second.json()["rounds"] as? Int == 16)
+    let resumed = try PETScSequenceCLITests.serial(common + ["--tune", "omega", "--method", "ssor-pcg", "--state", state])
+    #expect(try resumed.json()["rounds"] as? Int == 24)
   }
 
   @Test("Fischer's projection across 2 ranks: every system converged by the true residual, fewer iterations than from zero")
