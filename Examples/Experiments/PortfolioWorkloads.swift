@@ -13,6 +13,13 @@ protocol PortfolioWorkload {
   var dimension: Int { get }
   /// System `t` (0-based), given the solution of system `t − 1` (`nil` for `t = 0`).
   func system(_ t: Int, previous: [Double]?) -> LinearSystem
+  /// Each system's context (``LinearSystem/context``: a coefficient or a shift), `nil` when the
+  /// workload has none.
+  var contexts: [Double]? { get }
+}
+
+extension PortfolioWorkload {
+  var contexts: [Double]? { nil }
 }
 
 /// Darcy flow with a slowly varying log-normal coefficient (``DarcySequence/slowlyVarying``),
@@ -46,6 +53,8 @@ struct HeatPortfolioWorkload: PortfolioWorkload {
   func system(_ t: Int, previous: [Double]?) -> LinearSystem {
     heat.system(step: t, u: previous ?? heat.initialCondition())
   }
+
+  var contexts: [Double]? { (0..<count).map { heat.context(step: $0) } }
 }
 
 /// The shifted Laplacians `A + c_t I` of *Learning to Relax* (``ShiftedLaplacianSequence``).
@@ -63,6 +72,8 @@ struct ShiftedPortfolioWorkload: PortfolioWorkload {
   }
 
   func system(_ t: Int, previous: [Double]?) -> LinearSystem { systems[t] }
+
+  var contexts: [Double]? { systems.map { $0.context ?? 0 } }
 }
 
 /// Backward-Euler heat equation in 3-D on the unit cube, `m³` interior points:
@@ -92,11 +103,16 @@ struct Heat3DPortfolioWorkload: PortfolioWorkload {
 
   func system(_ t: Int, previous: [Double]?) -> LinearSystem {
     let h = 1 / Double(m + 1)
-    let s = dt * HeatEquation.coefficient(at: 0.5 + Double(t + 1) * dt) / (h * h)
+    let s = dt * coefficient(t) / (h * h)
     var a = poisson
     for p in a.values.indices { a.values[p] *= s }
     for p in diagonal { a.values[p] += 1 }
     let u = previous ?? [Double](repeating: 0, count: dimension)
-    return LinearSystem(matrix: a, rhs: u.map { $0 + dt }, initialGuess: previous, name: "step \(t + 1)")
+    return LinearSystem(matrix: a, rhs: u.map { $0 + dt }, context: coefficient(t), initialGuess: previous, name: "step \(t + 1)")
   }
+
+  /// κ at the end of step `t`, the system's context.
+  func coefficient(_ t: Int) -> Double { HeatEquation.coefficient(at: 0.5 + Double(t + 1) * dt) }
+
+  var contexts: [Double]? { (0..<steps).map(coefficient) }
 }

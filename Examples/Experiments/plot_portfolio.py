@@ -3,8 +3,9 @@
 usage: python3 Examples/Experiments/plot_portfolio.py [results]
 reads  results/portfolio_summary.csv and results/portfolio_<workload>_tuned.csv
 writes results/portfolio.svg: per workload, every fixed strategy's total time (bars; the best in
-       hindsight darker, failed runs marked ×) and the tuned run's (--tune auto, red), as a
-       ratio to the best fixed strategy; below, the tuned run's strategy per system.
+       hindsight darker, failed runs marked ×) and the tuned run's (--tune auto, red; with
+       context bins, orange), as a ratio to the best fixed strategy; below, the tuned run's
+       strategy per system.
 """
 import csv
 import os
@@ -32,6 +33,7 @@ for column, (workload, rows) in enumerate(workloads.items()):
     ax = axes[0][column]
     fixed = [r for r in rows if r["kind"] == "fixed"]
     tuned = [r for r in rows if r["kind"] == "tuned"][0]
+    contextual = [r for r in rows if r["kind"] == "tuned-contexts"]
     done = [float(r["total_seconds"]) for r in fixed if r["total_seconds"]]
     best = min(done) if done else None
     labels, heights, colours = [], [], []
@@ -47,6 +49,10 @@ for column, (workload, rows) in enumerate(workloads.items()):
     labels.append("tuned")
     heights.append(float(tuned["total_seconds"]) / best if best else 0)
     colours.append("#c0392b")
+    for r in contextual:
+        labels.append("tuned, bins")
+        heights.append(float(r["total_seconds"]) / best if best else 0)
+        colours.append("#e59866")
     y = range(len(labels))
     ax.barh(y, heights, color=colours, edgecolor="black", linewidth=0.4)
     for i, r in enumerate(fixed):

@@ -28,12 +28,16 @@ import LinSolveTuning
 ///    ends the sequence: should the direct solve fail too (out of memory), the system is
 ///    reported unsolved (``StopReason/breakdown``) and the next one is solved.
 ///
-/// 4. **Exploration share.** An exploration (any arm but the incumbent) is allowed only while the
-///    seconds spent exploring are at most ``explorationShare`` of the sequence's seconds so far;
-///    otherwise the incumbent solves the system. Explorations are thus spread over the sequence
-///    so that their cost stays a bounded fraction of the whole (the ski-rental principle: an
-///    arm's set-up, an AMG hierarchy or a symbolic factorization, is only risked once the
-///    sequence has spent enough to afford it), whatever the number of arms.
+/// 4. **Exploration share.** An exploration (any arm but the incumbent) is allowed only while
+///    what explorations cost beyond the incumbent (an explored system's cost less the incumbent's
+///    recent cost; nothing when the explored arm was faster) is at most ``explorationShare`` of
+///    the sequence's seconds so far; otherwise the incumbent solves the system. Explorations are
+///    thus spread over the sequence so that their cost stays a bounded fraction of the whole,
+///    whatever the number of arms, while arms that turn out faster are explored back to back.
+///    An untried arm whose set-up cannot be stopped midway (a symbolic factorization, a
+///    multigrid hierarchy) waits until a pessimistic estimate of that set-up fits in what is left
+///    of the share (the ski-rental principle: it is risked once the sequence has spent enough to
+///    afford it).
 ///
 /// The choices are deterministic for a seed and the costs observed (``costModel`` can replace
 /// wall time by any cost, e.g. in tests).
@@ -78,8 +82,18 @@ public final class PortfolioSequenceSolver {
   }
 
   public let strategies: [SequenceStrategy]
-  /// The learner; save it to resume (its arms are the strategies' names).
-  public private(set) var learner: PortfolioLearner
+  /// The learners, one per context bin (one without ``contextBins``); save them to resume
+  /// (their arms are the strategies' names).
+  public private(set) var learners: [PortfolioLearner]
+  /// The context bins, each with its own learner (`nil`: one learner for every system).
+  public let contextBins: ContextBins?
+  /// The bin of the system being solved, or of the last one.
+  public private(set) var currentBin = 0
+  /// The learner of the current context bin.
+  public private(set) var learner: PortfolioLearner {
+    get { learners[currentBin] }
+    set { learners[currentBin] = newValue }
+  }
   public let stopping: StoppingCriterion
   /// An exploring arm's budget as a multiple of the incumbent's recent time.
   public var margin = 1.25
@@ -94,14 +108,17 @@ public final class PortfolioSequenceSolver {
   public var opensWithAutoChoice = true
   /// The cost the learner sees for an attempt's system (`nil`: wall seconds, set-up + solve).
   public var costModel: ((Attempt) -> Double)?
-  /// The largest fraction of the sequence's seconds spent on explorations (0.1: exploring adds
-  /// at most about 10 % to what the incumbent alone would take); 1 explores whenever the
+  /// The largest fraction of the sequence's seconds that explorations may cost beyond what the
+  /// incumbent would have taken (0.05: exploring adds at most about 5 %); 1 explores whenever the
   /// learner asks.
-  public var explorationShare = 0.1
-  /// Seconds of every system solved so far, and of the explorations among them (this process;
-  /// in ``costModel``'s units when it is set).
+  public var explorationShare = 0.05
+  /// Seconds of every system solved so far (this process; in ``costModel``'s units when it is set).
   public private(set) var elapsedSeconds = 0.0
+  /// What explorations cost beyond the incumbent: for each explored system, its cost less the
+  /// incumbent's recent cost (0 when the exploring arm was faster). Same units as ``elapsedSeconds``.
   public private(set) var explorationSeconds = 0.0
+  /// The incumbent's recent cost while a system is being explored (charged in `finish`).
+  private var explorationReference: Double?
 
   private var solvers: [FixedStrategySequenceSolver?]
   private var fallback: FixedStrategySequenceSolver?
@@ -115,7 +132,11 @@ public final class PortfolioSequenceSolver {
   static let optimisticFactorRate = 1e10
   /// The moving average of each arm's complete wall seconds in this process (the budget's
   /// reference; the weight of the newest is ``PortfolioLearner/recencyWeight``).
-  private var recentSeconds: [Double?]
+  private var recentSeconds: [[Double?]]
+  /// Complete solves of each arm timed in this process (per context bin, as the two above).
+  private var completions: [[Int]]
+  /// The bin of the last system solved (`nil`: none yet).
+  private var lastBin: Int?
 
   /// The strategies tried by default, the most robust first (the opening): Cholesky; PCG with
   /// every algebraic multigrid (``PreconditionerKind/isMultigrid``), IC(0), Jacobi and
@@ -153,36 +174,61 @@ public final class PortfolioSequenceSolver {
 
   /// - Parameters:
   ///   - learner: a saved learner to resume; its arms must be the strategies' names.
-  /// - Throws: an invalid strategy or criterion, repeated strategy names, or a learner made
-  ///   for other arms (``TuningError/invalidStrategy(_:)``).
+  ///   - contextBins: learn per context bin: each system's context (``solve(_:context:)``) picks
+  ///     its bin's learner, while the arms' solvers (factorizations, hierarchies) and the warm
+  ///     start are shared by all bins.
+  ///   - learners: saved learners to resume, one per context bin (instead of `learner`).
+  /// - Throws: an invalid strategy or criterion, repeated strategy names, or learners made
+  ///   for other arms or another number of bins (``TuningError/invalidStrategy(_:)``).
   public init(
     strategies: [SequenceStrategy], stopping: StoppingCriterion = StoppingCriterion(), seed: UInt64 = 1,
-    policy: PortfolioLearner.Policy = .exploreThenCommit, learner: PortfolioLearner? = nil
+    policy: PortfolioLearner.Policy = .exploreThenCommit, learner: PortfolioLearner? = nil,
+    contextBins: ContextBins? = nil, learners: [PortfolioLearner]? = nil
   ) throws {
     for s in strategies { try s.validate() }
     try stopping.validate()
     let names = strategies.map(\.name)
-    if let learner, learner.arms != names {
-      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(names)")
+    let bins = contextBins?.count ?? 1
+    let saved = learners ?? learner.map { [$0] }
+    if let saved {
+      try Self.check(saved, arms: names, bins: bins)
     }
-    self.learner = try learner ?? PortfolioLearner(
+    let fresh = try PortfolioLearner(
       arms: names, seed: seed, policy: policy,
       explorationOrder: strategies.indices.sorted { (Self.setupRank(strategies[$0]), $0) < (Self.setupRank(strategies[$1]), $1) })
+    self.learners = saved ?? Array(repeating: fresh, count: bins)
+    self.contextBins = contextBins
     self.strategies = strategies
     self.stopping = stopping
     solvers = Array(repeating: nil, count: strategies.count)
-    recentSeconds = Array(repeating: nil, count: strategies.count)
+    recentSeconds = Array(repeating: Array(repeating: nil, count: strategies.count), count: bins)
+    completions = Array(repeating: Array(repeating: 0, count: strategies.count), count: bins)
   }
 
   /// Continues with `learner` (saved by another process sharing the state) instead of the
   /// current one; the arms' solvers and what they keep stay.
   ///
-  /// - Throws: ``TuningError/invalidStrategy(_:)`` for a learner over other arms.
-  public func resume(from learner: PortfolioLearner) throws {
-    guard learner.arms == strategies.map(\.name) else {
-      throw TuningError.invalidStrategy("the saved portfolio has arms \(learner.arms), not \(strategies.map(\.name))")
+  /// - Throws: ``TuningError/invalidStrategy(_:)`` for a learner over other arms, or for a
+  ///   portfolio with context bins.
+  public func resume(from learner: PortfolioLearner) throws { try resume(from: [learner]) }
+
+  /// Continues with `learners` (one per context bin, saved by another process sharing the
+  /// state) instead of the current ones; the arms' solvers and what they keep stay.
+  ///
+  /// - Throws: ``TuningError/invalidStrategy(_:)`` for learners over other arms or another
+  ///   number of bins.
+  public func resume(from learners: [PortfolioLearner]) throws {
+    try Self.check(learners, arms: strategies.map(\.name), bins: self.learners.count)
+    self.learners = learners
+  }
+
+  private static func check(_ learners: [PortfolioLearner], arms: [String], bins: Int) throws {
+    guard learners.count == bins else {
+      throw TuningError.invalidStrategy("the saved portfolio has \(learners.count) context bins, not \(bins)")
     }
-    self.learner = learner
+    if let other = learners.first(where: { $0.arms != arms }) {
+      throw TuningError.invalidStrategy("the saved portfolio has arms \(other.arms), not \(arms)")
+    }
   }
 
   /// Solves the next system: chooses an arm, bounds it unless it is the incumbent, and
@@ -190,8 +236,25 @@ public final class PortfolioSequenceSolver {
   ///
   /// - Throws: only for input no strategy can take (sizes, non-finite values) or when every
   ///   solve, the direct fallback included, threw.
-  public func solve(_ system: LinearSystem) throws -> Step {
+  public func solve(_ system: LinearSystem) throws -> Step { try solve(system, context: system.context) }
+
+  /// Solves the next system with the learner of `context`'s bin (``contextBins``; `nil`: the
+  /// system's own ``LinearSystem/context``); a bin that has seen no system yet opens with the
+  /// incumbent of the last system's bin.
+  ///
+  /// - Throws: as ``solve(_:)``, and ``LinSolveError/invalidParameter(name:reason:)`` for a
+  ///   missing or non-finite context when the portfolio has context bins.
+  public func solve(_ system: LinearSystem, context: Double?) throws -> Step {
+    if let bins = contextBins {
+      guard let context = context ?? system.context, context.isFinite else {
+        throw LinSolveError.invalidParameter(
+          name: "context", reason: "the portfolio learns per context bin: give each system a finite context, not \(context.map { "\($0)" } ?? "none")")
+      }
+      currentBin = bins.bin(for: context)
+    }
+    defer { lastBin = currentBin }
     let threshold = stopping.threshold(rhsNorm: Vector.norm(system.rhs), initialResidualNorm: 0)
+    explorationReference = nil
     var attempts: [Attempt] = []
     var notes: [String] = []
     var setup = 0.0, solve = 0.0
@@ -221,12 +284,12 @@ public final class PortfolioSequenceSolver {
       chosen = leader
       isRound = true
     } else {
-      chosen = try learner.next(excluding: unaffordableDirectArms(for: system.matrix))
+      chosen = try learner.next(excluding: unaffordableArms(for: system.matrix))
       isRound = true
     }
     let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
     let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
-    if budget != nil { explorationSeconds += costModel?(first.attempt) ?? first.attempt.seconds }
+    if budget != nil { explorationReference = costModel == nil ? referenceSeconds : incumbent.flatMap(learner.recentCost) ?? 0 }
     attempts.append(first.attempt)
     record(first.attempt, first.step)
 
@@ -234,13 +297,13 @@ public final class PortfolioSequenceSolver {
     case .solved:
       let step = first.step!
       if isRound { try learner.observe(cost: cost(of: first.attempt)) } else { try learner.recordCompletion(of: chosen, cost: cost(of: first.attempt)) }
-      noteSeconds(chosen, first.attempt.seconds)
+      noteSeconds(chosen, first.attempt.seconds, wasIncumbent: chosen == incumbent)
       return finish(step, chosen, attempts, notes, setup, solve)
     case .aborted(let why):
       notes.append("\(strategies[chosen].name) stopped: \(why)")
       guess = bestStart(system, first.step?.result.x)
     case .failed(let why):
-      learner.drop(chosen, because: why)
+      dropEverywhere(chosen, because: why)
       notes.append("\(strategies[chosen].name) dropped: \(why)")
       guess = bestStart(system, first.step?.result.x)
     }
@@ -258,12 +321,12 @@ public final class PortfolioSequenceSolver {
         // A fresh solve measures the arm; one warm-started from a stopped arm's iterate does not.
         if guess == nil {
           try learner.recordCompletion(of: arm, cost: cost(of: done.attempt))
-          noteSeconds(arm, done.attempt.seconds)
+          noteSeconds(arm, done.attempt.seconds, wasIncumbent: arm == incumbent)
         }
         return finish(step, chosen, attempts, notes, setup, solve)
       }
       if case .failed(let why) = done.attempt.outcome {
-        learner.drop(arm, because: why)
+        dropEverywhere(arm, because: why)
         notes.append("\(strategies[arm].name) dropped: \(why)")
       }
     }
@@ -279,6 +342,9 @@ public final class PortfolioSequenceSolver {
   private func openingArm(for a: SparseMatrix) -> (arm: Int, why: String)? {
     let active = learner.activeArms
     guard let first = active.first else { return nil }
+    if let last = lastBin, last != currentBin, let leader = learners[last].incumbent, learner.isActive(leader) {
+      return (leader, " (the incumbent of context bin \(last + 1))")
+    }
     guard active.count > 1, opensWithAutoChoice else { return (first, "") }
     let auto = AutoChoice.choose(for: a)
     func family(_ m: SolverMethod) -> SolverMethod { m == .cg ? .pcg : m }
@@ -361,17 +427,25 @@ public final class PortfolioSequenceSolver {
   /// Seconds of a direct arm's first symbolic analysis per stored entry, assumed before it is
   /// tried: pessimistic (CHOLMOD's analysis of a 128² Laplacian, 82k entries, with its METIS
   /// ordering trial took 0.17 s here), since that analysis cannot be stopped by the budget.
-  public static let analysisSecondsPerEntry = 2e-6
+  public var analysisSecondsPerEntry = 2e-6
+  /// Seconds of a multigrid arm's first hierarchy per stored entry, assumed before it is tried:
+  /// about twice what smoothed aggregation took here (3.4 ms for the 46k entries of a 96² Darcy
+  /// matrix; Ruge–Stüben's set-up is about twice SA's), since a hierarchy's construction is not
+  /// stopped by the budget either.
+  public var hierarchySecondsPerEntry = 1.5e-7
 
-  /// The untried direct arms whose symbolic analysis would not fit in what is left of the
+  /// The untried arms whose set-up cannot be stopped midway — a direct arm's symbolic analysis,
+  /// a multigrid hierarchy — and whose pessimistic estimate would not fit in what is left of the
   /// exploration share: not offered to the learner yet (they are, later in a longer sequence).
-  /// None under a ``costModel`` (the estimate is in seconds, the share then in its units).
-  private func unaffordableDirectArms(for a: SparseMatrix) -> Set<Int> {
+  /// None under a ``costModel`` (the estimates are in seconds, the share then in its units).
+  private func unaffordableArms(for a: SparseMatrix) -> Set<Int> {
     guard costModel == nil else { return [] }
     let left = explorationShare * elapsedSeconds - explorationSeconds
-    let analysis = Double(a.nonzeros) * Self.analysisSecondsPerEntry
-    return Set(strategies.indices.filter {
-      strategies[$0].method.isDirect && learner.estimatedCost($0) == nil && solvers[$0] == nil && analysis > left
+    return Set(strategies.indices.filter { i in
+      let s = strategies[i]
+      let perEntry = s.method.isDirect ? analysisSecondsPerEntry
+        : s.method == .amg || s.preconditioner.isMultigrid ? hierarchySecondsPerEntry : 0
+      return perEntry > 0 && learner.estimatedCost(i) == nil && solvers[i] == nil && Double(a.nonzeros) * perEntry > left
     })
   }
 
@@ -416,8 +490,17 @@ public final class PortfolioSequenceSolver {
     total.solveSeconds = solve
     total.notes = notes
     if Vector.allFinite(total.result.x) { previousSolution = total.result.x }
-    elapsedSeconds += costModel.map { model in attempts.reduce(0) { $0 + model($1) } } ?? setup + solve
+    let cost = costModel.map { model in attempts.reduce(0) { $0 + model($1) } } ?? setup + solve
+    elapsedSeconds += cost
+    if let reference = explorationReference { explorationSeconds += max(0, cost - reference) }
+    explorationReference = nil
     return Step(step: total, chosenArm: chosen, attempts: attempts)
+  }
+
+  /// Drops a failed arm from every bin's learner: a failure (indefiniteness met by CG, a
+  /// factorization out of memory) is the arm's on this family of matrices, whatever the context.
+  private func dropEverywhere(_ arm: Int, because why: String) {
+    for b in learners.indices { learners[b].drop(arm, because: why) }
   }
 
   /// Charges the learner's pending round (its arm was stopped, so it is still active) with the
@@ -434,16 +517,21 @@ public final class PortfolioSequenceSolver {
   /// The cost the learner sees: ``costModel``'s, else the attempt's estimated wall seconds.
   private func cost(of attempt: Attempt) -> Double { costModel?(attempt) ?? attempt.estimatedSeconds }
 
-  private func noteSeconds(_ arm: Int, _ seconds: Double) {
-    recentSeconds[arm] = recentSeconds[arm].map {
+  /// Updates the arm's wall seconds as ``PortfolioLearner`` updates its costs: the incumbent's
+  /// moving average (its second solve replacing its first, which carried the one-time set-up),
+  /// another arm's latest.
+  private func noteSeconds(_ arm: Int, _ seconds: Double, wasIncumbent: Bool) {
+    completions[currentBin][arm] += 1
+    let averaged = wasIncumbent && completions[currentBin][arm] > 2
+    recentSeconds[currentBin][arm] = averaged ? recentSeconds[currentBin][arm].map {
       (1 - PortfolioLearner.recencyWeight) * $0 + PortfolioLearner.recencyWeight * seconds
-    } ?? seconds
+    } : seconds
   }
 
   /// The incumbent's recent wall seconds: measured in this process, else the learner's (saved).
   private func reference(_ incumbent: Int?) -> Double? {
     guard let i = incumbent else { return nil }
-    return recentSeconds[i] ?? (costModel == nil ? learner.recentCost(i) : nil)
+    return recentSeconds[currentBin][i] ?? (costModel == nil ? learner.recentCost(i) : nil)
   }
 
   private static func seconds(since start: ContinuousClock.Instant) -> Double {

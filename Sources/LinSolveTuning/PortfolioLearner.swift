@@ -10,10 +10,10 @@ import LinSolveCore
 ///
 /// - **Dropped arms.** An arm that failed (``drop(_:because:)``) gets probability 0 from then
 ///   on; the others are renormalised.
-/// - **Incumbent.** The active arm with the smallest *recent* uncensored cost (``incumbent``,
-///   an exponential moving average with weight ``recencyWeight`` on the newest complete solve,
-///   so that the incumbent follows a sequence that drifts): what a caller falls back to, and
-///   whose recent cost bounds an exploration.
+/// - **Incumbent.** The arm to beat (``incumbent``): the first to complete a solve, replaced
+///   only head to head — by an arm whose complete solve costs less than the incumbent's recent
+///   cost (an exponential moving average with weight ``recencyWeight`` on the newest complete
+///   solve). What a caller falls back to, and whose recent cost bounds an exploration.
 /// - **Censored costs.** A solve stopped at its budget reports the time it spent plus what the
 ///   system then cost to finish (``observe(cost:censored:)``): the learner is charged the round's
 ///   real cost, but the arm's own mean (which defines the incumbent) only learns from complete
@@ -25,12 +25,14 @@ import LinSolveCore
 ///
 /// Tsallis-INF needs many rounds to stop exploring (it samples every arm with probability
 /// `≈ 1/√t`); on a sequence of tens of systems that is most of the sequence. The default
-/// ``Policy/exploreThenCommit`` explores less: each untried arm once (in ``explorationOrder``:
-/// a caller puts cheap set-ups first, direct factorizations, whose symbolic analysis cannot be
-/// bounded, last), then the incumbent, re-checking the
-/// most promising other arm only at rounds 8, 16, 32, … — `K − 1 + log₂ T` explorations in `T`
-/// rounds, each bounded by the portfolio's budget. Drift is followed through the incumbent's
-/// moving average: when it slows past another arm's recent cost, that arm takes over.
+/// ``Policy/exploreThenCommit`` explores less: the opening arm twice (its first solve carries
+/// its one-time set-up), each untried arm once (in ``explorationOrder``: a caller puts cheap
+/// set-ups first, direct factorizations, whose symbolic analysis cannot be bounded, last), a
+/// close runner-up once more, then the incumbent, re-checking the most promising other arm at
+/// rounds 8, 16, 32, … — about `K + log₂ T` explorations in `T` rounds, each bounded by the
+/// portfolio's budget. Drift is followed without trusting stale costs: when the incumbent's
+/// recent cost rises past another arm's latest cost (by ``driftFactor``), that arm is measured
+/// again and takes over if it is faster now.
 public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// How ``next()`` chooses.
   public enum Policy: String, Sendable, Codable, CaseIterable {
@@ -61,8 +63,13 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// Complete (uncensored) solves per arm and their total cost.
   public private(set) var completedSolves: [Int]
   public private(set) var completedCost: [Double]
-  /// The moving average of each arm's complete costs (meaningless before its first).
+  /// The incumbent's moving average of complete costs; another arm's latest complete cost
+  /// (meaningless before its first).
   public private(set) var recentCosts: [Double]
+  /// Each arm's latest cost, complete or censored (0: none yet).
+  public private(set) var latestCosts: [Double]
+  /// The incumbent as last decided (``incumbent`` checks it is still active).
+  private var leader: Int?
   /// The weight of the newest complete cost in ``recentCost(_:)``.
   public static let recencyWeight = 0.3
   /// Why each dropped arm was dropped (`nil`: active).
@@ -114,6 +121,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     completedSolves = [Int](repeating: 0, count: arms.count)
     completedCost = [Double](repeating: 0, count: arms.count)
     recentCosts = [Double](repeating: 0, count: arms.count)
+    latestCosts = [Double](repeating: 0, count: arms.count)
     dropReasons = [String?](repeating: nil, count: arms.count)
     probabilities = [Double](repeating: 1 / Double(arms.count), count: arms.count)
     generator = SeededGenerator(seed: seed)
@@ -133,17 +141,32 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// The moving average of arm `i`'s complete costs, `nil` before its first.
   public func recentCost(_ i: Int) -> Double? { completedSolves[i] > 0 ? recentCosts[i] : nil }
 
-  /// The active arm with the smallest recent complete cost (ties: the lower index), `nil` if
-  /// no active arm has completed a solve.
+  /// The arm to beat: the first to complete a solve, replaced by an arm whose complete solve
+  /// costs less than the incumbent's recent cost (a head-to-head comparison, so that arms
+  /// measured on easier systems earlier in a drifting sequence do not take over on stale costs);
+  /// when it is dropped, the active arm with the smallest recent cost. `nil` if no active arm has
+  /// completed a solve.
   public var incumbent: Int? {
-    activeArms.compactMap { i in recentCost(i).map { (i, $0) } }.min { $0.1 < $1.1 }?.0
+    if let leader, isActive(leader), completedSolves[leader] > 0 { return leader }
+    return activeArms.compactMap { i in recentCost(i).map { (i, $0) } }.min { $0.1 < $1.1 }?.0
   }
 
-  /// Counts a complete solve of `arm` in its mean and moving average.
+  /// Counts a complete solve of `arm`. The incumbent's recent cost is a moving average, except
+  /// that its second complete solve replaces its first (which carried the one-time set-up: a
+  /// symbolic analysis, a multigrid hierarchy built rather than refreshed); another arm's is its
+  /// latest complete cost. An arm beating the incumbent's recent cost becomes the incumbent.
   private mutating func complete(_ arm: Int, cost: Double) {
-    recentCosts[arm] = completedSolves[arm] == 0 ? cost : (1 - Self.recencyWeight) * recentCosts[arm] + Self.recencyWeight * cost
+    let current = incumbent
+    let averaged = arm == current && completedSolves[arm] >= 2
+    recentCosts[arm] = averaged ? (1 - Self.recencyWeight) * recentCosts[arm] + Self.recencyWeight * cost : cost
+    latestCosts[arm] = cost
     completedSolves[arm] += 1
     completedCost[arm] += cost
+    if let current, current != arm {
+      if cost < recentCosts[current] { leader = arm }
+    } else {
+      leader = arm
+    }
   }
 
   /// Chooses the next arm among the active ones.
@@ -192,25 +215,50 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     journal?.append(.chose(arm: arm, probabilities: probabilities, generator: generator))
   }
 
-  /// The cost ``Policy/exploreThenCommit`` expects of arm `i`: its recent complete cost, else
-  /// the largest censored cost it was charged, else `nil` (untried).
+  /// The cost ``Policy/exploreThenCommit`` expects of arm `i`: the incumbent's recent cost;
+  /// another arm's latest cost, complete or censored; `nil` for an untried arm.
   public func estimatedCost(_ i: Int) -> Double? {
-    recentCost(i) ?? (censoredCosts[i] > 0 ? censoredCosts[i] : nil)
+    if i == incumbent { return recentCost(i) }
+    if latestCosts[i] > 0 { return latestCosts[i] }
+    return recentCost(i) ?? (censoredCosts[i] > 0 ? censoredCosts[i] : nil)
   }
 
-  /// ``Policy/exploreThenCommit``'s choice: an untried arm (in ``explorationOrder``),
-  /// else at rounds 8, 16, 32, … the other arm with the smallest estimate, else the incumbent.
+  /// An arm measured once (its set-up included) within this multiple of the incumbent's recent
+  /// cost is measured again before the incumbent is kept (``Policy/exploreThenCommit``).
+  public static let confirmationFactor = 1.5
+  /// An arm whose latest cost is below the incumbent's recent cost by this factor is measured
+  /// again (the incumbent has slowed down as the sequence drifted).
+  public static let driftFactor = 1.25
+
+  /// ``Policy/exploreThenCommit``'s choice, in this order:
+  /// 1. the incumbent while it has one complete solve (its set-up included: measured again before
+  ///    any arm is compared with it);
+  /// 2. an untried arm (in ``explorationOrder``);
+  /// 3. an arm explored once and measured within ``confirmationFactor`` of the incumbent (its
+  ///    second solve, without the one-time set-up, may beat the incumbent);
+  /// 4. an arm whose latest cost is below the incumbent's recent cost by ``driftFactor`` (the
+  ///    incumbent slowed down: the arm is measured again, and takes over if it is faster now);
+  /// 5. at rounds 8, 16, 32, … the other arm with the smallest estimate;
+  /// 6. the incumbent.
   private func committedChoice(among active: [Int]) -> Int {
+    func estimate(_ i: Int) -> Double { estimatedCost(i) ?? .infinity }
+    let leader = incumbent.flatMap { active.contains($0) ? $0 : nil }
+      ?? active.min { (estimate($0), $0) < (estimate($1), $1) }!
+    if completedSolves[leader] == 1 { return leader }
     let untried = Set(active.filter { choices[$0] == 0 && estimatedCost($0) == nil })
     if let fresh = explorationOrder.first(where: untried.contains) { return fresh }
-    let best = active.min { (estimatedCost($0) ?? .infinity, $0) < (estimatedCost($1) ?? .infinity, $1) }!
-    let leader = incumbent.flatMap { active.contains($0) ? $0 : nil } ?? best
-    let round = rounds + 1
-    if round >= 8 && round & (round - 1) == 0,
-      let challenger = active.filter({ $0 != leader }).min(by: { (estimatedCost($0) ?? .infinity, $0) < (estimatedCost($1) ?? .infinity, $1) })
-    {
-      return challenger
+    let others = active.filter { $0 != leader }.sorted { (estimate($0), $0) < (estimate($1), $1) }
+    if completedSolves[leader] > 0 {
+      let reference = recentCosts[leader]
+      if let close = others.first(where: {
+        choices[$0] == 1 && completedSolves[$0] == 1 && latestCosts[$0] <= Self.confirmationFactor * reference
+      }) {
+        return close
+      }
+      if let faster = others.first, estimate(faster) * Self.driftFactor < reference { return faster }
     }
+    let round = rounds + 1
+    if round >= 8 && round & (round - 1) == 0, let challenger = others.first { return challenger }
     return leader
   }
 
@@ -225,7 +273,12 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     cumulativeLosses[arm] += loss / max(probabilities[arm], 1e-12)
     lossSum += loss
     rounds += 1
-    if censored { censoredCosts[arm] = max(censoredCosts[arm], cost) } else { complete(arm, cost: cost) }
+    if censored {
+      censoredCosts[arm] = max(censoredCosts[arm], cost)
+      latestCosts[arm] = cost
+    } else {
+      complete(arm, cost: cost)
+    }
     pendingArm = nil
     journal?.append(.observed(cost: cost, censored: censored))
   }
@@ -244,6 +297,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     guard arms.indices.contains(arm) else { return }
     dropReasons[arm] = reason
     if pendingArm == arm { pendingArm = nil }
+    if leader == arm { leader = nil }
     journal?.append(.dropped(arm: arm, reason: reason))
   }
 
@@ -308,7 +362,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case arms, seed, rounds, cumulativeLosses, lossSum, completedSolves, completedCost, recentCosts, dropReasons, probabilities
-    case pendingArm, generator, policy, explorationOrder, choices, censoredCosts
+    case pendingArm, generator, policy, explorationOrder, choices, censoredCosts, latestCosts, leader
   }
 
   /// Decodes a learner and checks that its arrays and counters agree with its arms.
@@ -325,6 +379,9 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     completedSolves = try c.decode([Int].self, forKey: .completedSolves)
     completedCost = try c.decode([Double].self, forKey: .completedCost)
     recentCosts = try c.decode([Double].self, forKey: .recentCosts)
+    // States saved before these two were kept: every arm's latest cost was its recent one.
+    latestCosts = try c.decodeIfPresent([Double].self, forKey: .latestCosts) ?? recentCosts
+    leader = try c.decodeIfPresent(Int.self, forKey: .leader)
     dropReasons = try c.decode([String?].self, forKey: .dropReasons)
     probabilities = try c.decode([Double].self, forKey: .probabilities)
     pendingArm = try c.decodeIfPresent(Int.self, forKey: .pendingArm)
@@ -332,11 +389,13 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     let d = arms.count
     let consistent =
       TuningLimits.isValidRounds(rounds) && [cumulativeLosses.count, completedSolves.count, completedCost.count, recentCosts.count,
-                                             dropReasons.count, probabilities.count, choices.count, censoredCosts.count].allSatisfy { $0 == d }
+                                             dropReasons.count, probabilities.count, choices.count, censoredCosts.count,
+                                             latestCosts.count].allSatisfy { $0 == d }
       && choices.allSatisfy { $0 >= 0 } && censoredCosts.allSatisfy { $0 >= 0 && $0.isFinite }
       && cumulativeLosses.allSatisfy { $0 >= 0 && $0.isFinite } && lossSum >= 0 && lossSum.isFinite
       && completedSolves.allSatisfy { $0 >= 0 } && completedCost.allSatisfy { $0 >= 0 && $0.isFinite }
-      && recentCosts.allSatisfy { $0 >= 0 && $0.isFinite }
+      && recentCosts.allSatisfy { $0 >= 0 && $0.isFinite } && latestCosts.allSatisfy { $0 >= 0 && $0.isFinite }
+      && (leader.map { (0..<d).contains($0) } ?? true)
       && probabilities.allSatisfy { $0 >= 0 && $0.isFinite } && (pendingArm.map { (0..<d).contains($0) } ?? true)
     guard consistent else {
       throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "inconsistent portfolio learner state"))
@@ -361,5 +420,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     try c.encode(explorationOrder, forKey: .explorationOrder)
     try c.encode(choices, forKey: .choices)
     try c.encode(censoredCosts, forKey: .censoredCosts)
+    try c.encode(latestCosts, forKey: .latestCosts)
+    try c.encodeIfPresent(leader, forKey: .leader)
   }
 }

@@ -27,6 +27,9 @@ struct LearnerState: Codable {
   var tuner: ParameterTuner?
   /// The strategy learner (`--tune auto`).
   var portfolio: PortfolioLearner?
+  /// The strategy learners, one per context bin (`--tune auto --context`), and the bins.
+  var portfolioBins: [PortfolioLearner]?
+  var contextBins: ContextBins?
 
   init(method: String, tuner: ParameterTuner) {
     self.method = method
@@ -36,6 +39,17 @@ struct LearnerState: Codable {
   init(portfolio: PortfolioLearner) {
     method = "auto"
     self.portfolio = portfolio
+  }
+
+  /// A portfolio's learners: one (no bins), or one per context bin.
+  init(portfolio learners: [PortfolioLearner], bins: ContextBins?) {
+    method = "auto"
+    if let bins {
+      portfolioBins = learners
+      contextBins = bins
+    } else {
+      portfolio = learners[0]
+    }
   }
 
   /// The state saved at `path`, or nil when there is no file. Throws ``CLIFailure/badInput(_:)``
@@ -79,9 +93,16 @@ struct LearnerState: Codable {
     method = try c.decode(String.self, forKey: .method)
     tuner = try c.decodeIfPresent(ParameterTuner.self, forKey: .tuner)
     portfolio = try c.decodeIfPresent(PortfolioLearner.self, forKey: .portfolio)
-    guard (tuner == nil) != (portfolio == nil), (portfolio != nil) == (method == "auto") else {
+    portfolioBins = try c.decodeIfPresent([PortfolioLearner].self, forKey: .portfolioBins)
+    contextBins = try c.decodeIfPresent(ContextBins.self, forKey: .contextBins)
+    let learners = [tuner != nil, portfolio != nil, portfolioBins != nil].filter { $0 }.count
+    guard learners == 1, (tuner == nil) == (method == "auto") else {
       throw DecodingError.dataCorruptedError(
         forKey: .method, in: c, debugDescription: "a state holds one learner: a tuner for an ω method or a portfolio for auto")
+    }
+    guard (portfolioBins == nil) == (contextBins == nil), portfolioBins.map({ $0.count == contextBins!.count }) ?? true else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .portfolioBins, in: c, debugDescription: "the portfolio's learners do not match its context bins")
     }
   }
 

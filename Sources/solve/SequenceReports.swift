@@ -88,8 +88,10 @@ struct StrategyRow: Codable {
   var setupSeconds: Double
   var relativeResidual: Double
   var reason: String
-  /// `--tune auto`: the strategy the learner chose, and each attempt.
+  /// `--tune auto`: the strategy the learner chose, the system's context (`--context`), and
+  /// each attempt.
   var chosen: String?
+  var context: Double?
   var attempts: [AttemptRow]?
   var notes: [String]?
 
@@ -135,6 +137,14 @@ struct AttemptRow: Codable {
   }
 }
 
+/// One context bin of `--tune auto --context`: its centre, the rounds its learner has seen and
+/// its incumbent.
+struct ContextBinSummary: Codable {
+  var centre: Double
+  var rounds: Int
+  var incumbent: String?
+}
+
 /// The whole `solve sequence --method M` or `--tune auto` run, for `--json`.
 struct StrategySummary: Codable {
   /// The fixed strategy's method and preconditioner, or `auto`.
@@ -150,6 +160,8 @@ struct StrategySummary: Codable {
   var rounds: Int?
   var incumbent: String?
   var dropped: [String: String]?
+  /// `--tune auto --context`: each context bin's centre, rounds and incumbent.
+  var contextBins: [ContextBinSummary]?
   /// `--engine petsc --theta-grid`: the θ learner and its grid.
   var learner: String?
   var grid: String?

@@ -205,26 +205,30 @@ extension SolveSequence {
   }
 
   /// `--tune auto` over the ranks: each rank keeps its own ``PortfolioSequenceSolver`` (its
-  /// arms' solvers, factorizations, warm starts and wall-time budgets), and all share one
-  /// ``PortfolioLearner``. In a round, rank r starts from the pooled learner with the decisions
-  /// of ranks 0 … r − 1 skipped (``PortfolioLearner/skipDecisions(_:)``: explore-then-commit
-  /// tries the next untried arm, Tsallis-INF takes the next draw), journals what its system
-  /// teaches the learner (``PortfolioLearner/journal``), and after the round every rank replays
-  /// every journal in system order onto the pooled learner (``PortfolioLearner/apply(_:)``).
+  /// arms' solvers, factorizations, warm starts and wall-time budgets), and all share its
+  /// learners (one, or one per context bin with `--context`). In a round, rank r starts from
+  /// the pooled learners, its bin's with the decisions of the round's earlier systems in that
+  /// bin skipped (``PortfolioLearner/skipDecisions(_:)``: explore-then-commit tries the next
+  /// untried arm, Tsallis-INF takes the next draw), journals what its system teaches each
+  /// learner (``PortfolioLearner/journal``), and after the round every rank replays every
+  /// journal in system order onto the pooled learners (``PortfolioLearner/apply(_:)``).
   private func runPortfolioOnRanks(_ session: PETScSession) throws {
     let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
     let asked = try arms.map { text in
       do { return try parseArms(text) } catch { throw CLIFailure.badInput("\(error)") }
     }
+    let contexts = try session.agree({ try readContexts() }, describe: Self.describeFailure)
     var portfolio: PortfolioSequenceSolver?
-    var pooled: PortfolioLearner?
-    func make(_ strategies: [SequenceStrategy], _ learner: PortfolioLearner?) throws -> PortfolioSequenceSolver {
+    var pooled: [PortfolioLearner] = []
+    func make(_ strategies: [SequenceStrategy], _ saved: SavedPortfolio?) throws -> PortfolioSequenceSolver {
       do {
         let made = try PortfolioSequenceSolver(
-          strategies: strategies, stopping: stopping, seed: seed ?? 1, policy: policy ?? .exploreThenCommit, learner: learner)
+          strategies: strategies, stopping: stopping, seed: seed ?? 1, policy: policy ?? .exploreThenCommit,
+          contextBins: try saved?.bins ?? contexts.map { try ContextBins(range: contextRangeValue($0), count: bins ?? 3) },
+          learners: saved?.learners)
         made.margin = margin
         return made
-      } catch { throw CLIFailure.badInput("\(error)") }
+      } catch let failure as CLIFailure { throw failure } catch { throw CLIFailure.badInput("\(error)") }
     }
     let schedule = SequenceRounds(systems: matrices.count, ranks: session.ranks)
     let root = session.isRoot
@@ -235,39 +239,50 @@ extension SolveSequence {
       let system = try session.agree({ try mine.map { try readSystem($0) } }, describe: Self.describeFailure)
       var lock: StateLock?
       if let state, let saved = try readSharedState(state, session: session, lock: &lock, fresh: resetState && round == 0) {
-        let learner = try checkPortfolio(saved, at: state, running: pooled)
-        if portfolio == nil { portfolio = try make(try learner.arms.map { try SequenceStrategy(name: $0) }, learner) }
-        pooled = learner
+        let learners = try checkPortfolio(saved, at: state, running: portfolio, contexts: contexts)
+        if portfolio == nil { portfolio = try make(try learners.learners[0].arms.map { try SequenceStrategy(name: $0) }, learners) }
+        pooled = learners.learners
       }
       if portfolio == nil {
         // The default arms follow the first system's matrix (rank 0's in round 0), on every rank.
         let first = session.broadcast(bytes: root ? [system.map { Self.isSPDLike($0.matrix) } == true ? 1 : 0] : [])
         let strategies = asked ?? PortfolioSequenceSolver.defaultStrategies(symmetricPositiveDiagonal: first == [1])
         portfolio = try make(strategies, nil)
-        pooled = portfolio!.learner
+        pooled = portfolio!.learners
       }
       let solver = portfolio!
-      var start = pooled!
-      start.skipDecisions(session.rank)
-      start.journal = []
-      try solver.resume(from: start)
+      // This rank's start: the pooled learners, its bin's past the round's earlier decisions in it.
+      let binOf = { (t: Int) -> Int in solver.contextBins.map { $0.bin(for: contexts![t]) } ?? 0 }
+      var start = pooled
+      if let t = mine {
+        start[binOf(t)].skipDecisions(schedule.systems(in: round).filter { $0 < t && binOf($0) == binOf(t) }.count)
+      }
+      for b in start.indices { start[b].journal = [] }
+      do { try solver.resume(from: start) } catch { throw CLIFailure.badInput("\(error)") }
       let outcome = try session.agree({ () throws -> PooledPortfolioRow? in
         guard let t = mine, let system else { return nil }
         let step: PortfolioSequenceSolver.Step
-        do { step = try solver.solve(system) } catch { throw CLIFailure.wrap(error, file: matrices[t]) }
+        do { step = try solver.solve(system, context: contexts?[t]) } catch { throw CLIFailure.wrap(error, file: matrices[t]) }
         var row = StrategyRow(position: t + 1, matrix: matrices[t], step: step.step)
         row.chosen = step.chosenArm.map { solver.strategies[$0].name }
+        row.context = contexts?[t]
         row.attempts = step.attempts.map(AttemptRow.init)
-        return PooledPortfolioRow(row: row, events: solver.learner.journal ?? [])
+        return PooledPortfolioRow(row: row, events: solver.learners.map { $0.journal ?? [] })
       }, describe: Self.describeFailure)
       let gathered = try gatherRows(outcome, session)
       do {
-        for entry in gathered { for event in entry.events { try pooled!.apply(event) } }
+        for entry in gathered {
+          guard entry.events.count == pooled.count else { throw TuningError.invalidStrategy("journals for \(entry.events.count) bins, not \(pooled.count)") }
+          for (b, events) in entry.events.enumerated() { for event in events { try pooled[b].apply(event) } }
+        }
       } catch {
         throw CLIFailure.badInput("the ranks' portfolio learners could not be pooled: \(error)")
       }
-      if let state, let learner = pooled {
-        try session.agree({ if root { try LearnerState(portfolio: learner).write(to: state) } }, describe: Self.describeFailure)
+      if let state {
+        let learners = pooled
+        try session.agree({
+          if root { try LearnerState(portfolio: learners, bins: solver.contextBins).write(to: state) }
+        }, describe: Self.describeFailure)
       }
       lock = nil  // released after the save
       _ = lock
@@ -278,11 +293,18 @@ extension SolveSequence {
         print(entry.row.text)
       }
     }
-    let learner = pooled!
+    let solver = portfolio!
+    // The learner of the last system's bin, as one process reports it.
+    let learner = pooled[solver.contextBins.map { $0.bin(for: contexts!.last!) } ?? 0]
     var summary = StrategySummary(method: "auto", systems: rows)
     summary.arms = learner.arms
-    summary.rounds = learner.rounds
+    summary.rounds = pooled.reduce(0) { $0 + $1.rounds }
     summary.incumbent = learner.incumbent.map { learner.arms[$0] }
+    if let bins = solver.contextBins {
+      summary.contextBins = zip(bins.centres, pooled).map { centre, learner in
+        ContextBinSummary(centre: centre, rounds: learner.rounds, incumbent: learner.incumbent.map { learner.arms[$0] })
+      }
+    }
     let dropped = learner.arms.indices.compactMap { i in learner.dropReasons[i].map { (learner.arms[i], $0) } }
     summary.dropped = dropped.isEmpty ? nil : Dictionary(dropped, uniquingKeysWith: { a, _ in a })
     summary.ranks = session.ranks
@@ -292,7 +314,7 @@ extension SolveSequence {
       } else {
         print(String(format: "total      %d iterations, %.4f s over %d systems (set-up and solve; ", summary.totalIterations,
                      summary.totalSeconds, rows.count)
-              + "best so far: \(summary.incumbent ?? "none"), \(learner.rounds) rounds learned, pooled over \(session.ranks) ranks)")
+              + "best so far: \(summary.incumbent ?? "none"), \(summary.rounds ?? 0) rounds learned, pooled over \(session.ranks) ranks)")
       }
     }
     try checkConverged(rows)
@@ -339,10 +361,10 @@ extension SolveSequence {
   }
 }
 
-/// One rank's `--tune auto` row and what its system taught the learner.
+/// One rank's `--tune auto` row and what its system taught each learner (one per context bin).
 private struct PooledPortfolioRow: Codable {
   var row: StrategyRow
-  var events: [PortfolioLearner.Event]
+  var events: [[PortfolioLearner.Event]]
 }
 
 /// A ``LearnerState`` as rank 0 broadcasts it (also a format-1 file's, whose method is unknown).
@@ -350,13 +372,21 @@ private struct SharedLearnerState: Codable {
   var method: String?
   var tuner: ParameterTuner?
   var portfolio: PortfolioLearner?
+  var portfolioBins: [PortfolioLearner]?
+  var contextBins: ContextBins?
 
   init(_ state: LearnerState) {
     (method, tuner, portfolio) = (state.method, state.tuner, state.portfolio)
+    (portfolioBins, contextBins) = (state.portfolioBins, state.contextBins)
   }
 
   var state: LearnerState {
-    var state = portfolio.map(LearnerState.init(portfolio:)) ?? LearnerState(method: "", tuner: tuner!)
+    var state: LearnerState
+    if let tuner {
+      state = LearnerState(method: "", tuner: tuner)
+    } else {
+      state = LearnerState(portfolio: portfolioBins ?? portfolio.map { [$0] } ?? [], bins: contextBins)
+    }
     state.method = method
     return state
   }

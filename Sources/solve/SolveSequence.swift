@@ -27,7 +27,8 @@ struct SolveSequence: ParsableCommand {
       the previous solution. --tune auto learns the fastest of several strategies (--arms) by \
       wall time with a bandit (Tsallis-INF, as PCGBandit), bounding each exploration by \
       --margin × the best strategy's recent time; a failing strategy is dropped, never ends the \
-      run. Rows: strategy, iterations, seconds (set-up + solve), true relative residual.
+      run; with --context, each context bin (--bins) learns its own strategy. Rows: strategy, \
+      iterations, seconds (set-up + solve), true relative residual.
       """)
 
   enum SequenceMethod: String, ExpressibleByArgument, CaseIterable {
@@ -81,6 +82,9 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "With --tune auto: a strategy being explored is stopped past this multiple of the best strategy's recent time.")
   var margin: Double = 1.25
 
+  @Flag(help: "With --tune auto: also stop an exploring strategy once its first iterations' convergence rate projects it past twice its budget (off by default: CG's early rate is pessimistic and can lose a good strategy).")
+  var predict = false
+
   @Option(help: "With --tune auto: how the learner chooses — explore-then-commit (tries each strategy once, cheapest set-up first, then keeps the fastest, re-checking the runner-up at systems 8, 16, 32, …) or tsallis (PCGBandit's Tsallis-INF sampling, for long sequences). Default: explore-then-commit, or the --state's.")
   var policy: PortfolioLearner.Policy?
 
@@ -96,11 +100,14 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Learner: tsallis, binned (one Tsallis-INF per context bin) or chebcb. Default: chebcb with --context, tsallis without.")
   var learner: Learner?
 
-  @Option(help: "A file with one context value per system (whitespace-separated).")
+  @Option(help: "A file with one context value per system (whitespace-separated): ChebCB/binned ω learners, or --tune auto's context bins.")
   var context: String?
 
-  @Option(help: "Context range a:b for binned/chebcb. Default: the range of the given contexts.")
+  @Option(help: "Context range a:b for binned/chebcb, or for --tune auto's bins. Default: the range of the given contexts.")
   var contextRange: String?
+
+  @Option(help: "With --tune auto --context: the number of context bins, each with its own learner (the arms' factorizations and hierarchies are shared). Default: 3, or the --state's.")
+  var bins: Int?
 
   @Option(help: "Feedback: iterations or seconds. Default: iterations, or the --state's.")
   var cost: ParameterTuner.CostKind?
@@ -136,7 +143,9 @@ struct SolveSequence: ParsableCommand {
     if tune == nil && (learner != nil || state != nil || grid != nil || cost != nil || seed != nil || resetState) {
       throw ValidationError("--learner, --grid, --cost, --seed, --state and --reset-state need --tune omega (--seed, --state and --reset-state also go with --tune auto)")
     }
-    if tune != .auto && (arms != nil || policy != nil) { throw ValidationError("--arms and --policy go with --tune auto") }
+    if tune != .auto && (arms != nil || policy != nil || bins != nil || predict) {
+      throw ValidationError("--arms, --policy, --bins and --predict go with --tune auto")
+    }
     guard margin.isFinite && margin > 0 else { throw ValidationError("--margin \(margin) is not positive") }
     if tune == .auto { return try validateAuto() }
     if warmStart && !(method?.isFixedStrategy ?? false) || warmStart && recycle != nil {

@@ -132,6 +132,93 @@ struct PortfolioTests {
     #expect(Set(a.compactMap { $0 }).count >= 2, "the learner explores: \(a)")
   }
 
+  @Test("Exploring a faster arm costs none of the exploration share: arms that win are explored back to back")
+  func explorationShareIsRegret() throws {
+    let costs = ["pcg+jacobi+warm": 10.0, "pcg+ic0+warm": 1.0, "pcg+ssor(1.5)+warm": 2.0]
+    let portfolio = try PortfolioSequenceSolver(
+      strategies: try ["pcg+jacobi+warm", "pcg+ic0+warm", "pcg+ssor(1.5)+warm"].map { try SequenceStrategy(name: $0) },
+      stopping: StoppingCriterion(rtol: Self.rtol), seed: 1)
+    portfolio.opensWithAutoChoice = false
+    portfolio.margin = 1e9
+    portfolio.costModel = { costs[$0.strategy] ?? 100 }
+    let chosen = try Self.shifted(6, grid: 6).map { try portfolio.solve($0).chosenArm }
+    // Jacobi opens and is measured again; SSOR (cheaper set-up first) wins and is confirmed; IC(0) wins.
+    #expect(chosen == [0, 0, 2, 2, 1, 1], "\(chosen)")
+    #expect(portfolio.explorationSeconds == 0)
+    #expect(portfolio.learner.incumbent == 1)
+  }
+
+  @Test("With context bins each bin learns its own incumbent; the arms' solvers are shared")
+  func contextBins() throws {
+    // Arm 0 is cheap for contexts near 0, arm 1 for contexts near 1.
+    var context = 0.0
+    func portfolio(_ bins: ContextBins?) throws -> PortfolioSequenceSolver {
+      let p = try PortfolioSequenceSolver(
+        strategies: [try SequenceStrategy(name: "pcg+jacobi+warm"), try SequenceStrategy(name: "pcg+ic0+warm")],
+        stopping: StoppingCriterion(rtol: Self.rtol), seed: 1, contextBins: bins)
+      p.opensWithAutoChoice = false
+      p.margin = 1e9
+      p.explorationShare = 1
+      p.costModel = { attempt in (attempt.arm == 0) == (context < 0.5) ? 1 : 10 }
+      return p
+    }
+    let binned = try portfolio(ContextBins(range: 0...1, count: 2))
+    let plain = try portfolio(nil)
+    var late: [Int?] = []
+    for (t, system) in Self.shifted(24, grid: 6).enumerated() {
+      context = t % 2 == 0 ? 0 : 1
+      let step = try binned.solve(system, context: context)
+      #expect(step.step.result.converged)
+      if t >= 12 { late.append(step.chosenArm) }
+      _ = try plain.solve(system, context: context)
+    }
+    #expect(binned.learners.map(\.incumbent) == [0, 1])
+    // Each bin keeps its own arm (but for the re-checks of the runner-up at its rounds 8 and 16).
+    let matches = zip(late, (12..<24).map { $0 % 2 == 0 ? 0 : 1 }).filter { $0 == $1 }.count
+    #expect(matches >= 10, "\(late)")
+    #expect(plain.learners.count == 1)
+    // A portfolio with bins needs a finite context for every system: given, else the system's own.
+    let shifted = Self.shifted(1, grid: 6)[0]
+    let bare = LinearSystem(matrix: shifted.matrix, rhs: shifted.rhs)
+    #expect(throws: LinSolveError.self) { try binned.solve(bare) }
+    #expect(throws: LinSolveError.self) { try binned.solve(bare, context: .nan) }
+    #expect(try binned.solve(shifted).step.result.converged)
+    // Saved learners must match the bins.
+    #expect(throws: TuningError.self) { try binned.resume(from: [binned.learners[0]]) }
+    #expect(throws: TuningError.self) {
+      try PortfolioSequenceSolver(strategies: binned.strategies, contextBins: ContextBins(range: 0...1, count: 3), learners: binned.learners)
+    }
+  }
+
+  @Test("Context bins: nearest centre, the lower one on a tie, out-of-range contexts in the end bins; Codable; bad ranges refused")
+  func contextBinGeometry() throws {
+    let bins = try ContextBins(range: 0...1, count: 4)
+    #expect(bins.centres == [0.125, 0.375, 0.625, 0.875])
+    #expect([-5, 0, 0.25, 0.26, 0.5, 0.51, 1, 7, .infinity, -.infinity, .nan].map(bins.bin(for:)) == [0, 0, 0, 1, 1, 2, 3, 3, 3, 0, 0])
+    #expect(try JSONDecoder().decode(ContextBins.self, from: JSONEncoder().encode(bins)) == bins)
+    #expect(throws: TuningError.self) { try ContextBins(range: 0...0, count: 2) }
+    #expect(throws: TuningError.self) { try ContextBins(range: 0...1, count: 0) }
+    #expect(throws: (any Error).self) { try JSONDecoder().decode(ContextBins.self, from: Data(#"{"lower":1,"upper":0,"count":2}"#.utf8)) }
+  }
+
+  @Test("An untried multigrid arm waits until the exploration share affords its hierarchy")
+  func multigridSetupDeferred() throws {
+    func chosen(secondsPerEntry: Double) throws -> [Int?] {
+      let portfolio = try PortfolioSequenceSolver(
+        strategies: [try SequenceStrategy(name: "pcg+jacobi+warm"), try SequenceStrategy(name: "pcg+amg-sa+warm")],
+        stopping: StoppingCriterion(rtol: Self.rtol), seed: 1)
+      portfolio.opensWithAutoChoice = false
+      portfolio.hierarchySecondsPerEntry = secondsPerEntry
+      return try Self.shifted(6, grid: 8).map { system in
+        let step = try portfolio.solve(system)
+        #expect(step.step.result.converged && Self.trueResidualMet(system, step.step.result))
+        return step.chosenArm
+      }
+    }
+    #expect(try chosen(secondsPerEntry: 1).allSatisfy { $0 == 0 })
+    #expect(try chosen(secondsPerEntry: 0)[2] == 1)
+  }
+
   @Test("The bandit follows the costs: with one arm ten times cheaper it is chosen most (both policies)", arguments: PortfolioLearner.Policy.allCases)
   func followsCosts(policy: PortfolioLearner.Policy) throws {
     for (cheap, costs) in [(1, ["cholesky": 10.0, "lu": 1.0, "pcg+ic0": 10.0]), (2, ["cholesky": 10.0, "lu": 10.0, "pcg+ic0": 1.0])] {
@@ -263,6 +350,7 @@ struct PortfolioTests {
       stopping: StoppingCriterion(rtol: Self.rtol), seed: 4)
     portfolio.opensWithAutoChoice = false
     portfolio.margin = 1e-9
+    portfolio.analysisSecondsPerEntry = 0  // tried at once, not deferred until the share affords its analysis
     var stopped = 0
     for system in Self.shifted(30, grid: 10) {
       let step = try portfolio.solve(system)
@@ -334,7 +422,7 @@ extension SparseMatrix {
 
 @Suite("Portfolio learner: explore-then-commit")
 struct PortfolioLearnerPolicyTests {
-  @Test("Explore-then-commit: each arm once (in the exploration order), then the incumbent, re-checking the runner-up at rounds 8, 16, 32")
+  @Test("Explore-then-commit: the opening arm twice, each other arm once (in the exploration order), then the incumbent, re-checking the runner-up at rounds 8, 16, 32")
   func exploreThenCommit() throws {
     var learner = try PortfolioLearner(arms: ["lu", "pcg+amg", "pcg+ic0", "pcg+jacobi"], seed: 1, explorationOrder: [1, 2, 3, 0])
     #expect(throws: TuningError.self) { try PortfolioLearner(arms: ["a", "b"], explorationOrder: [0, 0]) }
@@ -346,13 +434,15 @@ struct PortfolioLearnerPolicyTests {
       // Jacobi is stopped at its budget: a censored cost.
       try learner.observe(cost: cost[arm], censored: arm == 3)
     }
-    #expect(Array(chosen.prefix(4)) == [1, 2, 3, 0], "\(chosen)")
+    // Arm 1 completes first (the incumbent) and is measured twice: its first solve carried its set-up.
+    #expect(Array(chosen.prefix(5)) == [1, 1, 2, 3, 0], "\(chosen)")
     let rechecks = [7, 15, 31]  // rounds 8, 16, 32 (0-based)
-    for (round, arm) in chosen.enumerated().dropFirst(4) {
+    for (round, arm) in chosen.enumerated().dropFirst(5) {
       #expect(arm == (rechecks.contains(round) ? 2 : 1), "round \(round + 1): \(arm) in \(chosen)")
     }
     #expect(learner.estimatedCost(3) == 3 && learner.recentCost(3) == nil)
-    // Drift: the incumbent slows down past the runner-up, which takes over.
+    // Drift: the incumbent slows down past the runner-up's latest cost; the runner-up is measured
+    // again and takes over.
     for _ in 0..<6 {
       let arm = try learner.next()
       try learner.observe(cost: arm == 1 ? 4 : cost[arm])
@@ -361,6 +451,39 @@ struct PortfolioLearnerPolicyTests {
     // The state round-trips with the policy and the schedule.
     let copy = try JSONDecoder().decode(PortfolioLearner.self, from: JSONEncoder().encode(learner))
     #expect(copy == learner)
+  }
+
+  @Test("Explore-then-commit: the incumbent changes head to head; a stale cheap cost is measured again, not trusted")
+  func headToHead() throws {
+    var learner = try PortfolioLearner(arms: ["a", "b", "c"], seed: 1)
+    func play(_ costs: [Double]) throws -> Int {
+      let arm = try learner.next()
+      try learner.observe(cost: costs[arm])
+      return arm
+    }
+    // Easy systems: a opens (twice), b is cheaper and takes over, c is slower.
+    #expect(try play([2, 1, 3]) == 0)
+    #expect(try play([2, 1, 3]) == 0)
+    #expect(try play([2, 1, 3]) == 1)
+    #expect(learner.incumbent == 1)
+    #expect(try play([2, 1, 3]) == 1)  // b's first solve carried its set-up: measured again
+    #expect(try play([2, 1, 3]) == 2)
+    #expect(learner.incumbent == 1)
+    // The systems get harder for every arm, b the slowest to degrade: a's stale cost 2 is below b's
+    // recent cost, so a is measured again, found slower, and b stays.
+    var replayed: [Int] = []
+    for _ in 0..<6 { replayed.append(try play([40, 10, 60])) }
+    #expect(replayed.contains(0), "\(replayed)")
+    #expect(learner.incumbent == 1, "\(replayed)")
+    #expect(learner.estimatedCost(0) == 40)
+    // A confirmed runner-up within 1.5× of the incumbent gets a second solve, and wins it.
+    var close = try PortfolioLearner(arms: ["a", "b"], seed: 1)
+    for costs in [[1.0, 1.4], [1.0, 1.4], [1.0, 1.4], [1.0, 0.8]] {
+      let arm = try close.next()
+      try close.observe(cost: costs[arm])
+    }
+    #expect(close.choices == [2, 2])
+    #expect(close.incumbent == 1)
   }
 
   @Test("Default arms: the PCG arms with both AMGs for SPD-like matrices; for others only preconditioners that take them")

@@ -148,6 +148,15 @@ struct PETScSequenceCLITests {
     let serial = try Self.serial(["sequence"] + Self.shifted + ["--tune", "auto", "--state", state, "--json"])
     #expect(serial.status == 0, "\(serial.stderr)")
     #expect(try serial.json()["rounds"] as? Int == 22)
+
+    // With context bins: one pooled learner per bin.
+    let binned = try PETScEngineCLITests.mpirun(
+      ranks: 2, ["sequence"] + Self.shifted + ["--tune=auto", "--context", Self.contexts, "--bins", "2", "--json"])
+    #expect(binned.status == 0, "\(binned.stderr)")
+    let bins = try #require(try binned.json()["contextBins"] as? [[String: Any]])
+    #expect(bins.count == 2)
+    #expect(try Self.rows(binned).map { $0["context"] as? Double }.allSatisfy { $0 != nil })
+    #expect(try Self.rows(binned).allSatisfy { $0["reason"] as? String == "converged" })
   }
 
   @Test("A missing file on rank 1 ends every rank: one error line naming it, exit 2, no hang")

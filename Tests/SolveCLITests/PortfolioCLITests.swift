@@ -56,6 +56,10 @@ struct PortfolioCLITests {
       #expect(row["chosen"] is String)
       #expect((row["attempts"] as? [[String: Any]])?.isEmpty == false)
     }
+    // --predict: explorations may also stop on a projection; every system still converges.
+    let predicted = try CLI.run(["sequence"] + Self.files + ["--tune", "auto", "--predict", "--json"])
+    #expect(predicted.status == 0, "\(predicted.stderr)")
+    #expect(try Self.systems(predicted.json()).allSatisfy { $0["reason"] as? String == "converged" })
     // Nonsymmetric (auto would pick LU, not an arm here): CG opens and fails, the direct
     // fallback (Cholesky, then LU) finishes; the sequence goes on.
     let convdiff = [String](repeating: CLI.data("convdiff_20.mtx"), count: 4)
@@ -108,14 +112,59 @@ struct PortfolioCLITests {
     #expect(wrongKind.stderr.contains("an ω learner"), "\(wrongKind.stderr)")
   }
 
+  @Test("--tune auto --context: one learner per context bin, saved with its bins; the mismatch rules cover them")
+  func contexts() throws {
+    let dir = try CLI.temporaryDirectory()
+    let contexts = dir.appendingPathComponent("contexts.txt").path
+    try "0 0 0 0 1 1 1 1\n".write(toFile: contexts, atomically: true, encoding: .utf8)
+    let state = dir.appendingPathComponent("portfolio.json").path
+    let arms = ["--arms", "cholesky,pcg+ic0+warm"]
+    let run = try CLI.run(["sequence"] + Self.files + ["--tune", "auto", "--context", contexts, "--bins", "2", "--state", state, "--json"] + arms)
+    #expect(run.status == 0, "\(run.stderr)")
+    let json = try run.json()
+    let rows = try Self.systems(json)
+    #expect(rows.map { $0["context"] as? Double } == [0, 0, 0, 0, 1, 1, 1, 1])
+    #expect(rows.allSatisfy { $0["reason"] as? String == "converged" })
+    let bins = try #require(json["contextBins"] as? [[String: Any]])
+    #expect(bins.map { $0["centre"] as? Double } == [0.25, 0.75])
+    #expect(bins.map { $0["rounds"] as? Int } == [3, 3], "each bin opens once, then learns")
+    let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state))) as? [String: Any])
+    #expect((saved["portfolioBins"] as? [Any])?.count == 2)
+    #expect(saved["portfolio"] == nil)
+    // Resumed with the saved bins (options left out take the saved values) …
+    let resumed = try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--context", contexts, "--state", state, "--json"])
+    #expect(resumed.status == 2, "two contexts given for two files are read first: \(resumed.stderr)")
+    try "1 0\n".write(toFile: contexts, atomically: true, encoding: .utf8)
+    let again = try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--context", contexts, "--state", state, "--json"])
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(try again.json()["rounds"] as? Int == 8)
+    // … and refused without --context, with other bins, or when the state has none.
+    for (options, needle) in [
+      ([String](), "no --context here, 2 bins on 0.0:1.0 in the state"),
+      (["--context", contexts, "--bins", "3"], "--bins 3 here, 2 in the state"),
+      (["--context", contexts, "--context-range", "0:2"], "--context-range 0.0:2.0 here, 0.0:1.0 in the state"),
+    ] {
+      let refused = try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--state", state] + options)
+      #expect(refused.status == 2, "\(options): \(refused.stderr)")
+      #expect(refused.stderr.contains(needle), "\(refused.stderr)")
+    }
+    let plain = dir.appendingPathComponent("plain.json").path
+    #expect(try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--state", plain] + arms).status == 0)
+    let binless = try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--context", contexts, "--state", plain])
+    #expect(binless.status == 2)
+    #expect(binless.stderr.contains("--context here, no context bins in the state"), "\(binless.stderr)")
+  }
+
   @Test("Bad combinations exit 2 with one line", arguments: [
     (["--tune", "auto", "--method", "cg"], "--tune auto chooses the strategy"),
     (["--tune", "auto", "--arms", "cg,bogus"], "'bogus'"),
-    (["--policy", "tsallis"], "--arms and --policy go with --tune auto"),
+    (["--policy", "tsallis"], "--arms, --policy, --bins and --predict go with --tune auto"),
+    (["--tune", "auto", "--bins", "2"], "--context-range and --bins go with --context"),
+    (["--predict"], "--predict go with --tune auto"),
     (["--tune", "auto", "--policy", "greedy"], "--policy"),
     (["--tune", "auto", "--arms", "lu,lu"], "repeats"),
     (["--tune", "auto", "--learner", "chebcb"], "do not go with --tune auto"),
-    (["--arms", "lu"], "--arms and --policy go with --tune auto"),
+    (["--arms", "lu"], "--arms, --policy, --bins and --predict go with --tune auto"),
     (["--method", "cholesky", "--warm-start"], "--warm-start does not go"),
     (["--method", "lu", "--preconditioner", "ic0"], "does not go with --method lu"),
     (["--method", "pcg", "--preconditioner", "nystrom"], "nystrom"),
