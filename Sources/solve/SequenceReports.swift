@@ -51,6 +51,8 @@ struct RecycleSummary: Codable {
   var totalIterations: Int
   var totalMatvecs: Int
   var totalSeconds: Double
+  /// MPI ranks the systems were spread over, each carrying its own subspace (absent on one process).
+  var ranks: Int?
 
   func json() -> String { jsonLine(self) }
 }

@@ -20,8 +20,8 @@ extension SolveSequence {
 
   func runOnRanks() throws {
     #if PETSc
-    if recycle != nil {
-      throw CLIFailure.badInput("--recycle carries one subspace through the whole sequence and is not spread over MPI ranks: run it without mpirun")
+    if recycle != nil && order == .greedy {
+      throw CLIFailure.badInput("--order greedy orders every matrix in one process: run it without mpirun (--recycle with the given order is spread over the ranks)")
     }
     let session: PETScSession
     do { session = try PETScSession() } catch { throw CLIFailure.badInput("solve sequence on MPI ranks: \(error)") }
@@ -32,7 +32,9 @@ extension SolveSequence {
       ThreadSetting.apply(max(1, min(Parallel.threads, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))))
     }
     do {
-      if tune == .auto {
+      if let recycle {
+        try runRecyclingOnRanks(session, dimension: recycle)
+      } else if tune == .auto {
         try runPortfolioOnRanks(session)
       } else if let method, method.isFixedStrategy {
         try runFixedOnRanks(session, method: method)
@@ -98,6 +100,66 @@ extension SolveSequence {
       }
     }
     try checkConverged(rows)
+  }
+
+  /// `--recycle K` over the ranks: each rank carries its own subspace through its systems
+  /// (t, t + R, t + 2R, …), so recycling is per rank, as set-up reuse is.
+  private func runRecyclingOnRanks(_ session: PETScSession, dimension k: Int) throws {
+    let method = self.method ?? .cg
+    let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
+    // The order of the first matrix fixes the sequence's, as for one process (every rank reads its header).
+    let n = try session.agree({ () throws -> Int in
+      do { return try MatrixMarket.readHeader(path: matrices[0]).rows } catch { throw CLIFailure.wrap(error, file: matrices[0]) }
+    }, describe: Self.describeFailure)
+    guard k == 0 || k < n else {
+      throw CLIFailure.badInput("--recycle \(k) must be less than the order n = \(n) of the matrices")
+    }
+    BLAS.threads = 1  // small dense work per cycle: keep OpenBLAS's threads off the sparse loops
+    let recycler: RecyclingSequenceSolver
+    do {
+      recycler = try RecyclingSequenceSolver(
+        method: method == .gmres ? .gmres : .cg, recycleDimension: k, preconditioner: preconditioner ?? .none, stopping: stopping)
+    } catch { throw CLIFailure.badInput("\(error)") }
+    let schedule = SequenceRounds(systems: matrices.count, ranks: session.ranks)
+    let root = session.isRoot
+    var rows: [RecycleRow] = []
+    if !json && root { print(RecycleRow.header) }
+    for round in 0..<schedule.count {
+      let mine = try session.agree({ () throws -> RecycleRow? in
+        guard let t = schedule.system(round: round, rank: session.rank) else { return nil }
+        let system = try readSystem(t)
+        guard system.matrix.rows == n else {
+          throw CLIFailure.badInput("\(matrices[t]): order \(system.matrix.rows) differs from \(matrices[0])'s \(n)")
+        }
+        let result: SolveResult
+        do { result = try recycler.solve(system) } catch { throw CLIFailure.wrap(error, file: matrices[t]) }
+        return RecycleRow(
+          position: t + 1, matrix: matrices[t], iterations: result.iterations, matvecs: result.matvecs,
+          seconds: result.seconds, relativeResidual: result.relativeResidual, reason: result.reason.rawValue)
+      }, describe: Self.describeFailure)
+      for row in try gatherRows(mine, session) {
+        rows.append(row)
+        if root && !json { print(row.text) }
+      }
+    }
+    var summary = RecycleSummary(
+      method: recycler.name, preconditioner: (preconditioner ?? .none).rawValue, order: order.rawValue, systems: rows,
+      totalIterations: rows.reduce(0) { $0 + $1.iterations }, totalMatvecs: rows.reduce(0) { $0 + $1.matvecs },
+      totalSeconds: rows.reduce(0) { $0 + $1.seconds })
+    summary.ranks = session.ranks
+    if root {
+      if json {
+        print(summary.json())
+      } else {
+        print(String(format: "total      %d iterations, %d matvecs, %.4f s over %d systems (",
+                     summary.totalIterations, summary.totalMatvecs, summary.totalSeconds, rows.count)
+              + summary.method + ", a subspace per rank) on \(session.ranks) rank\(session.ranks == 1 ? "" : "s")")
+      }
+    }
+    let failed = rows.filter { $0.reason != StopReason.converged.rawValue }
+    if let first = failed.first {
+      throw CLIFailure.notConverged("\(failed.count) of \(rows.count) systems did not converge (first: \(first.matrix), \(first.reason))")
+    }
   }
 
   /// ω (SOR, SSOR, SSOR-PCG) over the ranks: fixed, or learned by a pooled ``ParameterTuner``.

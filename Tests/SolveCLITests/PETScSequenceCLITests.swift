@@ -183,15 +183,30 @@ struct PETScSequenceCLITests {
     #expect(json["line"] as? Int == 4)
   }
 
-  @Test("Not converged: exit 1 on every rank, one line; --recycle is refused under mpirun, one line")
+  @Test("Not converged: exit 1 on every rank, one line; --order greedy is refused under mpirun, one line")
   func notConvergedAndRefused() throws {
     let run = try PETScEngineCLITests.mpirun(
       [(2, ["sequence"] + Self.shifted + ["--method", "cg", "--max-iterations", "2"])], timeout: 60)
     #expect(run.status == 1, "\(run.stderr)")
     #expect(run.stderr.split(separator: "\n").filter { $0.hasPrefix("solve: not converged:") }.count == 1)
-    let recycle = try PETScEngineCLITests.mpirun([(2, ["sequence"] + Self.shifted + ["--recycle", "4"])], timeout: 60)
-    #expect(recycle.status == 2)
-    #expect(Self.errorLines(recycle).count == 1)
+    let greedy = try PETScEngineCLITests.mpirun(
+      [(2, ["sequence"] + Self.shifted + ["--recycle", "4", "--order", "greedy"])], timeout: 60)
+    #expect(greedy.status == 2)
+    #expect(Self.errorLines(greedy).count == 1)
+  }
+
+  @Test("--recycle on 2 ranks: a subspace per rank, every row in order and converged, ranks: 2; a too-large k is one error")
+  func recyclingOnRanks() throws {
+    let run = try PETScEngineCLITests.mpirun(ranks: 2, ["sequence"] + Self.shifted + ["--recycle", "4", "--json"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let json = try run.json()
+    #expect(json["ranks"] as? Int == 2 && json["method"] as? String == "deflated-cg(4)")
+    let rows = try Self.rows(run)
+    #expect(rows.map { $0["matrix"] as? String } == Self.shifted)
+    #expect(rows.allSatisfy { $0["reason"] as? String == "converged" && ($0["relativeResidual"] as? Double ?? 1) <= 1e-8 })
+    let large = try PETScEngineCLITests.mpirun([(2, ["sequence"] + Self.shifted + ["--recycle", "100"])], timeout: 60)
+    #expect(large.status == 2)
+    #expect(Self.errorLines(large) == ["solve: error: --recycle 100 must be less than the order n = 100 of the matrices"])
   }
 }
 
