@@ -12,13 +12,13 @@ struct ScaleOutOptions: ParsableArguments {
   @Option(help: "Who solves each system: native (LinSolve; under mpirun the systems are spread over the ranks, one per rank at a time) or petsc (every system across all the ranks of mpirun, on PETSc's KSP/PC; --method sor, ssor, ssor-pcg are PETSc's SOR with the ω given or learned by --tune omega). petsc needs a build with --traits PETSc.")
   var engine: Engine = .native
 
-  @Option(parsing: .unconditional, help: "With --engine petsc: PETSc options for every solve, after LinSolve's settings (so they override them).")
+  @Option(parsing: .unconditional, help: ArgumentHelp("With --engine petsc: PETSc options for every solve, after LinSolve's settings (so they override them).", valueName: "options"))
   var petscOptions: String?
 
-  @Option(help: "With --engine petsc: start each iterative solve from the A-norm best combination of the last L solutions (Fischer's projection, formed for each matrix across the ranks: L products).")
+  @Option(help: ArgumentHelp("With --engine petsc: start each iterative solve from the A-norm best combination of the last L solutions (Fischer's projection, formed for each matrix across the ranks: L products).", valueName: "L"))
   var fischer: Int?
 
-  @Option(help: "With --engine petsc --preconditioner amg: learn BoomerAMG's strong threshold θ for each system among these values (start:stop:count or a list, each in (0, 1)) from the slowest rank's seconds (set-up and solve); Tsallis-INF, or ChebCB with --context.")
+  @Option(help: ArgumentHelp("With --engine petsc --preconditioner amg: learn BoomerAMG's strong threshold θ for each system among these values (start:stop:count or a list, each in (0, 1)) from the slowest rank's seconds (set-up and solve); Tsallis-INF, or ChebCB with --context.", valueName: "values"))
   var thetaGrid: String?
 
   func validate() throws {
