@@ -11,7 +11,7 @@ MPIRUN       := mpirun --allow-run-as-root --oversubscribe
 RELEASE_BIN  := .build/release
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps mpi-deps test-mpi plot-deps build test demo experiments-build poisson recycle sequence portfolio sketch fuzz test-asan test-tsan clean help
+.PHONY: all deps mpi-deps test-mpi plot-deps build test demo experiments-build poisson recycle sequence portfolio learned sketch fuzz test-asan test-tsan clean help
 
 all: build
 
@@ -28,6 +28,7 @@ help:
 	@echo "make recycle Krylov recycling (deflated CG, GCRO-DR, Fischer) vs PCG/GMRES/Cholesky on Darcy sequences; CSV + SVG in results/"
 	@echo "make sequence  Learning to Relax: bandit-tuned ω for SOR and SSOR-PCG over sequences of systems; CSV + SVG in results/"
 	@echo "make portfolio            fixed strategies vs the one learned by wall time (solve sequence --tune auto) on Darcy, heat, shifted-Laplacian and 3-D heat sequences; CSV + SVG + Markdown in results/"
+	@echo "make learned              a network correcting IC(0) trained on solved systems vs IC(0), AMG and the untrained network on Poisson, Darcy and heat families; CSV + SVG in results/"
 	@echo "make sketch  randomized sketching: tall least squares vs dgels, stability, Kaczmarz vs Krylov, KKT, Nyström PCG (about 8 minutes); CSV + SVG in results/"
 	@echo "make experiments-build   release build of the experiments executable (make poisson, recycle, sequence, sketch run it)"
 	@echo "make plot-deps           install matplotlib (pip, only when missing) for the figures"
@@ -135,6 +136,14 @@ portfolio: experiments-build plot-deps
 	$(RELEASE_BIN)/experiments portfolio
 	python3 Examples/Experiments/plot_portfolio.py results
 	$(call publish,portfolio.svg)
+
+## Learned preconditioners (issue 19): a network correcting IC(0), trained on the solved systems of
+## variable-coefficient Poisson, Darcy and heat sequences, against IC(0), AMG and the untrained
+## network (a few minutes on 2 cores; .build/release/experiments learned --help for sizes).
+learned: experiments-build plot-deps
+	$(RELEASE_BIN)/experiments learned
+	python3 Examples/Experiments/plot_learned.py results
+	$(call publish,learned.svg)
 
 ## Hardening: fuzz the Matrix Market reader (libFuzzer + AddressSanitizer), sanitizer test runs.
 FUZZ_SECONDS ?= 60

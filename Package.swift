@@ -59,6 +59,8 @@ let package = Package(
     .target(name: "LinSolveProblems", dependencies: ["LinSolveCore", "LinSolveDirect"]),
     // Algebraic multigrid: smoothed aggregation (strength, aggregation, prolongation, Galerkin, V-cycle).
     .target(name: "LinSolveMultigrid", dependencies: ["LinSolveCore", "LinSolveDirect"]),
+    // Learned preconditioners: a small graph network correcting IC(0), trained on solved systems.
+    .target(name: "LinSolveLearned", dependencies: ["LinSolveCore", "LinSolveKrylov"]),
     // Drivers: one configuration for every method (`PreparedSolver`), `auto`'s choice, and the
     // loops over a sequence of systems (ω tuned by a bandit, a carried recycle space).
     .target(
@@ -81,7 +83,7 @@ let package = Package(
       name: "LinSolve",
       dependencies: [
         "LinSolveCore", "LinSolveDirect", "LinSolveKrylov", "LinSolveRecycling", "LinSolveSketching",
-        "LinSolveTuning", "LinSolveProblems", "LinSolveSequences", "LinSolveMultigrid",
+        "LinSolveTuning", "LinSolveProblems", "LinSolveSequences", "LinSolveMultigrid", "LinSolveLearned",
       ]),
 
     // MARK: - Command-line tool
@@ -102,7 +104,7 @@ let package = Package(
       ],
       path: "Examples/Experiments",
       exclude: [
-        "plot_poisson.py", "plot_sequence.py", "plot_sketch.py", "plot_recycle.py", "plot_portfolio.py",
+        "plot_poisson.py", "plot_sequence.py", "plot_sketch.py", "plot_recycle.py", "plot_portfolio.py", "plot_learned.py",
       ]),
 
     // MARK: - Benchmarks (make bench, make bench-quick; peers and runner in Benchmarks/)

@@ -10,7 +10,7 @@ struct Experiments: ParsableCommand {
     commandName: "experiments",
     abstract: "Run LinSolve's experiments and write CSV results under results/.",
     subcommands: [
-      PoissonExperiment.self, SequenceExperiment.self, SketchExperiment.self, RecycleExperiment.self, PortfolioExperiment.self,
+      PoissonExperiment.self, SequenceExperiment.self, SketchExperiment.self, RecycleExperiment.self, PortfolioExperiment.self, LearnedExperiment.self,
     ])
 }
 

@@ -3,6 +3,7 @@
 @_exported import LinSolveCore
 @_exported import LinSolveDirect
 @_exported import LinSolveKrylov
+@_exported import LinSolveLearned
 @_exported import LinSolveMultigrid
 @_exported import LinSolveProblems
 @_exported import LinSolveRecycling

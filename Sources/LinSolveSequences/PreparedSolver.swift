@@ -244,6 +244,9 @@ public final class PreparedSolver {
           m = try JacobiPreconditioner(a)
         }
       }
+    case .learned:
+      throw LinSolveError.invalidParameter(
+        name: "preconditioner", reason: "learned is trained on a sequence (solve sequence --preconditioner learned --train K)")
     case .ic0:
       do {
         let ic = incompleteCholesky ?? IncompleteCholesky()

@@ -45,7 +45,7 @@ public final class RecyclingSequenceSolver {
     case .jacobi: self.preconditioner = JacobiPreconditioner()
     case .ic0: self.preconditioner = IncompleteCholesky()
     case .ilu0: self.preconditioner = IncompleteLU()
-    case .ssor, .cholesky, .nystrom, .amgSA, .amg:
+    case .ssor, .cholesky, .nystrom, .amgSA, .amg, .learned:
       throw LinSolveError.invalidParameter(
         name: "preconditioner", reason: "\(preconditioner.rawValue) is not one of none, jacobi, ic0, ilu0 for recycling")
     }

@@ -143,6 +143,9 @@ public struct SequenceStrategy: Sendable, Equatable, Hashable, CustomStringConve
     guard preconditioner != .nystrom else {
       throw LinSolveError.invalidParameter(name: "preconditioner", reason: "nystrom needs a shift and is not offered for sequences")
     }
+    guard preconditioner != .learned else {
+      throw LinSolveError.invalidParameter(name: "preconditioner", reason: "learned is not a strategy: it is trained with --train K")
+    }
     if usesOmega {
       guard omega > 0 && omega < 2 else { throw LinSolveError.invalidParameter(name: "omega", reason: "\(omega) is not in (0, 2)") }
     }

@@ -32,10 +32,14 @@ public enum PreconditionerKind: String, Sendable, CaseIterable, Codable {
   /// Classical (Ruge–Stüben) algebraic multigrid, one V-cycle per application
   /// (``RugeStubenAMG``); also for nonsymmetric M-matrices with GMRES or BiCGSTAB.
   case amg
+  /// A factor on IC(0)'s pattern computed by a network trained on the systems of a sequence
+  /// already solved (LinSolveLearned's `LearnedSequenceSolver`): only `solve sequence
+  /// --preconditioner learned --train K`; a single configuration refuses it.
+  case learned
 
   /// Whether this is an algebraic multigrid (its options are ``SolverConfiguration/multigrid``).
   public var isMultigrid: Bool { self == .amgSA || self == .amg }
   /// Whether the preconditioner is built for symmetric matrices only (IC(0), smoothed
   /// aggregation, Nyström); the others also take nonsymmetric ones, for GMRES and BiCGSTAB.
-  public var needsSymmetricMatrix: Bool { [.ic0, .amgSA, .nystrom].contains(self) }
+  public var needsSymmetricMatrix: Bool { [.ic0, .amgSA, .nystrom, .learned].contains(self) }
 }

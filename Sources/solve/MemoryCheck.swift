@@ -107,7 +107,7 @@ extension SolveSystem {
       case .none: break
       case .jacobi: e += .jacobi(n: n)
       case .ssor: e += .ssorPreconditioner(n: n)
-      case .ic0: e += .incompleteFactorization(n: n, nonzeros: (nnz + n) / 2, label: "IC(0) factor")
+      case .ic0, .learned: e += .incompleteFactorization(n: n, nonzeros: (nnz + n) / 2, label: "IC(0) factor")
       case .ilu0: e += .incompleteFactorization(n: n, nonzeros: nnz, label: "ILU(0) factor")
       case .cholesky: e += .choleskyLowerBound(n: n, nonzeros: nnz)
       case .nystrom: e += .nystrom(n: n, rank: min(sketchOptions.rank ?? 512, n))  // the rank is capped at n

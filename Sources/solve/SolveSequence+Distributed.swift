@@ -20,6 +20,9 @@ extension SolveSequence {
 
   func runOnRanks() throws {
     #if PETSc
+    if preconditioner == .learned {
+      throw CLIFailure.badInput("--preconditioner learned trains and applies its network in one process: run it without mpirun")
+    }
     if recycle != nil && order == .greedy {
       throw CLIFailure.badInput("--order greedy orders every matrix in one process: run it without mpirun (--recycle with the given order is spread over the ranks)")
     }

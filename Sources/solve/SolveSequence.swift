@@ -73,6 +73,12 @@ struct SolveSequence: ParsableCommand {
   @Option(help: "Preconditioner of a fixed --method (cg, pcg, gmres, minres, bicgstab): \(SolveSequence.preconditionerNames) (AMG hierarchies are refreshed from system to system); none, jacobi, ic0, ilu0 with --recycle.")
   var preconditioner: PreconditionerKind?
 
+  @Option(help: "With --preconditioner learned: solve the first K systems with IC(0), train the learned factor on their solutions, solve the rest with it (1 ≤ K < the number of systems).")
+  var train: Int?
+
+  @Option(help: "With --preconditioner learned: a model file (JSON), loaded when it exists (then nothing is trained), else written after training.")
+  var model: String?
+
   @Flag(help: "Start each iterative solve of a fixed --method from the previous system's solution.")
   var warmStart = false
 
@@ -140,6 +146,7 @@ struct SolveSequence: ParsableCommand {
     guard omega > 0 && omega < 2 else { throw ValidationError("--omega \(omega) is not in (0, 2)") }
     guard rtol > 0 && rtol <= 1 else { throw ValidationError("--rtol \(rtol) is not in (0, 1]") }
     guard maxIterations >= 0 else { throw ValidationError("--max-iterations must be ≥ 0") }
+    if preconditioner == .learned || train != nil || model != nil { return try validateLearned() }
     if tune == nil && (learner != nil || state != nil || grid != nil || cost != nil || seed != nil || resetState) {
       throw ValidationError("--learner, --grid, --cost, --seed, --state and --reset-state need --tune omega (--seed, --state and --reset-state also go with --tune auto)")
     }
@@ -195,6 +202,7 @@ struct SolveSequence: ParsableCommand {
   func run() throws {
     try checkOutputPaths()
     if try runsOnRanks() { return }  // --engine petsc, mpirun -np R: SolveSequence+PETSc.swift, +Distributed.swift
+    if preconditioner == .learned { return try runLearned() }
     if let recycle { return try runRecycling(dimension: recycle) }
     if tune == .auto { return try runPortfolio() }
     if let method, method.isFixedStrategy { return try runFixed(method: method) }

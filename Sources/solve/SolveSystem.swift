@@ -123,6 +123,9 @@ struct SolveSystem: ParsableCommand {
     if let shift = sketchOptions.shift, !(shift > 0) { throw ValidationError("--shift must be > 0") }
     if let f = sketchOptions.sketchFactor, !(f >= 1) { throw ValidationError("--sketch-factor must be ≥ 1") }
     if petscOptions != nil && engine != .petsc { throw ValidationError("--petsc-options needs --engine petsc") }
+    if preconditioner == .learned {
+      throw ValidationError("--preconditioner learned is trained on a sequence: solve sequence FILES --method pcg --preconditioner learned --train K")
+    }
     if preconditioner == .nystrom && sketchOptions.shift == nil {
       throw ValidationError("--preconditioner nystrom needs --shift μ (the matrix given is A + μI)")
     }

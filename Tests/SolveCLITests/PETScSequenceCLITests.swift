@@ -183,7 +183,7 @@ struct PETScSequenceCLITests {
     #expect(json["line"] as? Int == 4)
   }
 
-  @Test("Not converged: exit 1 on every rank, one line; --order greedy is refused under mpirun, one line")
+  @Test("Not converged: exit 1 on every rank, one line; --order greedy and --preconditioner learned are refused under mpirun, one line")
   func notConvergedAndRefused() throws {
     let run = try PETScEngineCLITests.mpirun(
       [(2, ["sequence"] + Self.shifted + ["--method", "cg", "--max-iterations", "2"])], timeout: 60)
@@ -193,6 +193,10 @@ struct PETScSequenceCLITests {
       [(2, ["sequence"] + Self.shifted + ["--recycle", "4", "--order", "greedy"])], timeout: 60)
     #expect(greedy.status == 2)
     #expect(Self.errorLines(greedy).count == 1)
+    let learned = try PETScEngineCLITests.mpirun(
+      [(2, ["sequence"] + Self.shifted + ["--method", "pcg", "--preconditioner", "learned", "--train", "3"])], timeout: 60)
+    #expect(learned.status == 2)
+    #expect(Self.errorLines(learned) == ["solve: error: --preconditioner learned trains and applies its network in one process: run it without mpirun"])
   }
 
   @Test("--recycle on 2 ranks: a subspace per rank, every row in order and converged, ranks: 2; a too-large k is one error")

@@ -282,6 +282,37 @@ public final class IncompleteCholesky: Preconditioner {
     }
   }
 
+  // MARK: The factor's values, for preconditioners that compute their own L on IC(0)'s pattern
+
+  /// The strict lower part of `L` by rows: row pointers, columns (ascending) and values.
+  ///
+  /// - Precondition: ``setUp(for:)`` succeeded.
+  package var strictLower: (pointers: [Int], columns: [Int32], values: [Double]) {
+    precondition(factored, "ic0: not set up")
+    return (lowerPointers, lowerColumns, lowerValues)
+  }
+
+  /// The diagonal `l_ii` of `L`.
+  package var diagonalValues: [Double] {
+    precondition(factored, "ic0: not set up")
+    return diagonal
+  }
+
+  /// Replaces `L`'s values, keeping its pattern: `lower` in the order of ``strictLower`` and a
+  /// positive `diagonal`; later applications sweep with the new factor (a learned one, for
+  /// instance: LinSolveLearned). The next ``setUp(for:)`` computes IC(0) again.
+  ///
+  /// - Precondition: ``setUp(for:)`` succeeded; sizes match; every `diagonal[i] > 0`.
+  package func replaceFactor(lower: [Double], diagonal newDiagonal: [Double]) {
+    precondition(factored, "ic0: not set up")
+    precondition(lower.count == lowerValues.count && newDiagonal.count == dimension, "ic0: factor sizes do not match")
+    precondition(newDiagonal.allSatisfy { $0 > 0 && $0.isFinite }, "ic0: the diagonal of L must be positive")
+    lowerValues = lower
+    diagonal = newDiagonal
+    for i in 0..<dimension { inverseDiagonal[i] = 1 / newDiagonal[i] }
+    for q in 0..<upperValues.count { upperValues[q] = lowerValues[upperSource[q]] }
+  }
+
   /// The factor `L` (lower triangular, diagonal included) as a CSR matrix.
   ///
   /// - Precondition: ``setUp(for:)`` succeeded.
