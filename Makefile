@@ -37,7 +37,7 @@ help:
 	@echo "make bench-amg           multigrid against pyamg, hypre BoomerAMG, PETSc GAMG, IC(0), CHOLMOD: 256² / 128² / 32³ (a minute)"
 	@echo "make bench-amg-full      the same at 1024² / 512² / 100³ (the README's auto table)"
 	@echo "make bench-amg-scaling   AMG iterations and time against N: 2-D Poisson 256² … 2048² with hypre"
-	@echo "make bench-scaleout      solve --engine petsc on 1 and 2 ranks against PETSc's own driver (2-D Poisson 256², 512²)"
+	@echo "make bench-scaleout      solve --engine petsc on 1 and 2 ranks against PETSc's own driver (2-D Poisson 256², 512²), then a sequence: one process vs spread over ranks vs --engine petsc"
 	@echo "make bench-deps / bench-amg-deps / bench-build / bench-swift / bench-peers   the benchmarks' dependencies and builds"
 	@echo "make bench-clean         remove the benchmark peers' build directory"
 	@echo "make clean               remove .build and results/"
@@ -78,7 +78,7 @@ test-mpi: deps mpi-deps
 	$(SWIFT) build --traits PETSc --scratch-path $(PETSC_SCRATCH) --product solve
 	$(MPIRUN) -np 2 $(PETSC_SCRATCH)/debug/solve Data/poisson2d_32.mtx --engine petsc --method cg --preconditioner amg
 	$(SWIFT) build --build-tests
-	LINSOLVE_PETSC_SOLVE=$(CURDIR)/$(PETSC_SCRATCH)/debug/solve $(SWIFT) test --skip-build --filter 'PETScEngineCLITests'
+	LINSOLVE_PETSC_SOLVE=$(CURDIR)/$(PETSC_SCRATCH)/debug/solve $(SWIFT) test --skip-build --filter 'PETScEngineCLITests|PETScSequenceCLITests|PETScEngineSequenceCLITests'
 
 demo: build
 	@echo "== Cholesky (CHOLMOD) on a 2-D Poisson matrix with a bundled right-hand side"

@@ -87,11 +87,20 @@ public struct DistributedSolver {
     var notes: [String] = []
     let method = configuration.method, preconditioner = configuration.preconditioner
     try check(KSPSetOperators(ksp, a.mat, a.mat), "KSPSetOperators")
-    try check(KSPSetType(ksp, method.kspType), "KSPSetType")
+    let relaxation = configuration.relaxation
+    try check(KSPSetType(ksp, relaxation?.use == .solver ? "richardson" : method.kspType), "KSPSetType")
     var pcHandle: PC?
     try check(KSPGetPC(ksp, &pcHandle), "KSPGetPC")
     guard let pc = pcHandle else { throw PETScError(call: "KSPGetPC", code: 0, reason: "no PC returned") }
-    if let factor = method.factorPCType {
+    if let relaxation {
+      // Local sweeps: the only SOR PETSc runs on MPIAIJ (and SOR itself on one rank).
+      try check(PCSetType(pc, "sor"), "PCSetType")
+      try check(PCSORSetOmega(pc, relaxation.omega), "PCSORSetOmega")
+      try check(PCSORSetSymmetric(pc, relaxation.symmetric ? SOR_LOCAL_SYMMETRIC_SWEEP : SOR_LOCAL_FORWARD_SWEEP), "PCSORSetSymmetric")
+      if relaxation.use == .solver {
+        try check(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED), "KSPSetNormType")
+      }
+    } else if let factor = method.factorPCType {
       try check(PCSetType(pc, factor), "PCSetType")
       try check(PCFactorSetMatSolverType(pc, "mumps"), "PCFactorSetMatSolverType")
     } else {
@@ -99,7 +108,9 @@ public struct DistributedSolver {
       if preconditioner == .amg { try check(PCHYPRESetType(pc, "boomeramg"), "PCHYPRESetType") }
       if let sub = preconditioner.subPCType { try check(PetscOptionsSetValue(nil, "-sub_pc_type", sub), "PetscOptionsSetValue") }
     }
-    switch method {
+    switch relaxation?.use == .solver ? nil : method {
+    case nil:
+      break  // Richardson + SOR: the unpreconditioned norm, set above
     case .cholesky, .lu:
       break  // preonly: no norm, no iteration
     case .cg:

@@ -67,6 +67,32 @@ public enum DistributedPreconditioner: String, Sendable, CaseIterable {
   }
 }
 
+/// SOR on the PETSc engine (`PCSOR` with `PCSORSetOmega`): the relaxation `solve sequence
+/// --engine petsc --method sor|ssor|ssor-pcg` tunes ω of. On several ranks PETSc's SOR is local:
+/// each rank sweeps its diagonal block (processor-block Jacobi outside, SOR inside), so the
+/// iteration counts grow with the ranks; on one rank it is SOR.
+public struct DistributedRelaxation: Sendable, Equatable {
+  /// How the sweeps are used.
+  public enum Use: Sendable, Equatable {
+    /// As the iteration (`KSPRICHARDSON` preconditioned by the sweep): SOR, or SSOR.
+    case solver
+    /// As the preconditioner of the configuration's Krylov method (SSOR-PCG: CG + symmetric sweeps).
+    case preconditioner
+  }
+
+  /// The relaxation parameter ω ∈ (0, 2).
+  public var omega: Double
+  /// Symmetric sweeps (forward then backward: SSOR) or forward sweeps only (SOR).
+  public var symmetric: Bool
+  public var use: Use
+
+  public init(omega: Double, symmetric: Bool, use: Use) {
+    self.omega = omega
+    self.symmetric = symmetric
+    self.use = use
+  }
+}
+
 /// How the PETSc engine solves: a method, a preconditioner, LinSolve's stopping criterion, and
 /// PETSc options for the rest.
 ///
@@ -88,11 +114,14 @@ public struct DistributedSolverConfiguration: Sendable {
   public var petscOptions: String?
   /// Whether to keep the residual norm of every iteration.
   public var recordHistory: Bool
+  /// SOR sweeps instead of ``preconditioner`` (and, used as the solver, instead of ``method``).
+  public var relaxation: DistributedRelaxation?
 
   public init(
     method: DistributedMethod, preconditioner: DistributedPreconditioner, stopping: StoppingCriterion,
-    restart: Int = 30, petscOptions: String? = nil, recordHistory: Bool = false
+    restart: Int = 30, petscOptions: String? = nil, recordHistory: Bool = false, relaxation: DistributedRelaxation? = nil
   ) {
+    self.relaxation = relaxation
     self.method = method
     self.preconditioner = preconditioner
     self.stopping = stopping

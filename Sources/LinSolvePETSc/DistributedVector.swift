@@ -32,6 +32,14 @@ public final class DistributedVector {
     }
   }
 
+  /// Sets this rank's entries from `owned` (this rank's entries only, in order).
+  public func setOwnedValues(_ owned: [Double]) throws(PETScError) {
+    precondition(owned.count == ownedRange.count, "\(owned.count) values for \(ownedRange.count) owned entries")
+    try withOwnedEntries { entries in
+      for k in 0..<owned.count { entries[k] = owned[k] }
+    }
+  }
+
   /// Every entry set to `value` (collective).
   public func fill(_ value: Double) throws(PETScError) {
     try check(VecSet(vec, value), "VecSet")

@@ -78,6 +78,12 @@ public struct BinnedTsallisINF: Sendable, Equatable {
     pendingBin = nil
   }
 
+  /// Learns from the cost of an earlier decision no longer pending (bin `bin`, `arm` played
+  /// with `probability`): ``TsallisINF/observe(arm:probability:cost:)`` of that bin.
+  package mutating func observe(bin: Int, arm: Int, probability: Double, cost: Double) throws {
+    try bins[bin].observe(arm: arm, probability: probability, cost: cost)
+  }
+
   /// Forgets the pending decision without learning from it.
   public mutating func discardPendingDecision() {
     if let j = pendingBin { bins[j].discardPendingDecision() }

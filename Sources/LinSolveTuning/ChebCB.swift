@@ -246,6 +246,25 @@ public struct ChebCB: Sendable {
   /// Forgets the pending decision without learning from it.
   public mutating func discardPendingDecision() { pendingArm = nil }
 
+  /// The prediction `ŷ` of the pending arm (what ``observe(cost:)`` adds to `R`).
+  package var pendingArmPrediction: Double { pendingPrediction }
+
+  /// Learns from the cost of an earlier decision no longer pending: `arm` chosen at the
+  /// clamped context `context` (``lastContext`` of that decision) with prediction
+  /// `prediction`. The decision is made pending again and observed, so this is exactly
+  /// ``observe(cost:)`` of that decision.
+  package mutating func observe(arm: Int, context: Double, prediction: Double, cost: Double) throws {
+    guard pendingArm == nil else { throw TuningError.decisionPending }
+    guard (0..<arms).contains(arm), context.isFinite else { throw TuningError.noPendingDecision }
+    Self.chebyshev(at: normalised(min(max(context, range.lowerBound), range.upperBound)), into: &pendingFeatures)
+    pendingArm = arm
+    pendingPrediction = prediction
+    do { try observe(cost: cost) } catch {
+      pendingArm = nil
+      throw error
+    }
+  }
+
   // MARK: - Predictions
 
   /// The fitted cost of `arm` at `context` (clamped into ``range``), in cost units:

@@ -280,6 +280,93 @@ public struct ParameterTuner: Sendable {
     chebCB?.discardPendingDecision()
     isAwaitingCost = false
   }
+
+  // MARK: - Batched feedback
+
+  /// A choice whose cost is observed later, after other choices: what a tuner hands out when
+  /// several systems are solved at once (one per MPI rank) before any of their costs is known.
+  /// It carries what the learner needs to learn from it later — the arm, and the arm's
+  /// probability (Tsallis-INF) or prediction (ChebCB) when it was chosen.
+  public struct Decision: Sendable, Equatable, Codable {
+    /// The value chosen (a grid point, or the fixed value).
+    public let value: Double
+    /// Its grid index (`nil` for a fixed value off the grid).
+    public let arm: Int?
+    /// The context given (for ChebCB: clamped into its range).
+    public let context: Double?
+    /// The arm's probability when chosen (Tsallis-INF and binned).
+    let probability: Double?
+    /// The bin of a binned decision.
+    let bin: Int?
+    /// ChebCB's predicted loss of the arm when chosen.
+    let prediction: Double?
+  }
+
+  /// Chooses a value as ``next(context:)`` does, but leaves no decision pending: the cost of
+  /// the returned decision is given later to ``observe(_:cost:)``, and more decisions can be
+  /// made first. A round of batched feedback is `decide` for each of its systems in order,
+  /// then `observe` of each decision in the same order.
+  ///
+  /// Decisions made between two observations come from the same learner state (only the
+  /// random generator moves on), so with a batch of R systems the choices are those of a
+  /// learner told the costs R systems late. With batches of one, `decide` then `observe` is
+  /// exactly ``next(context:)`` then ``observe(cost:)``: the same choices, the same state.
+  ///
+  /// - Throws: what ``next(context:)`` throws (``TuningError/decisionPending`` if a
+  ///   ``next(context:)`` still awaits its cost).
+  public mutating func decide(context: Double? = nil) throws -> Decision {
+    let value = try next(context: context)
+    let decision: Decision
+    switch strategy {
+    case .tsallisINF:
+      let arm = tsallisINF!.pendingArm!
+      decision = Decision(
+        value: value, arm: arm, context: context, probability: tsallisINF!.probabilities[arm], bin: nil, prediction: nil)
+    case .binnedTsallisINF:
+      let bin = binnedTsallisINF!.pendingBin!
+      let arm = binnedTsallisINF!.bins[bin].pendingArm!
+      decision = Decision(
+        value: value, arm: arm, context: context, probability: binnedTsallisINF!.bins[bin].probabilities[arm], bin: bin,
+        prediction: nil)
+    case .chebCB:
+      decision = Decision(
+        value: value, arm: chebCB!.pendingArm!, context: chebCB!.lastContext, probability: nil, bin: nil,
+        prediction: chebCB!.pendingArmPrediction)
+    case .fixed:
+      decision = Decision(value: value, arm: lastArm, context: context, probability: nil, bin: nil, prediction: nil)
+    }
+    discardPendingDecision()
+    return decision
+  }
+
+  /// Learns from the cost of a decision made by ``decide(context:)`` of this tuner (or of
+  /// an identical copy: every MPI rank keeps one and feeds it every rank's decision in
+  /// system order, so all stay equal).
+  ///
+  /// - Throws: ``TuningError/decisionPending`` while a ``next(context:)`` awaits its cost;
+  ///   ``TuningError/invalidCost(_:)``; ``TuningError/noPendingDecision`` for a decision
+  ///   this learner cannot have made (another strategy's, an arm off the grid).
+  public mutating func observe(_ decision: Decision, cost: Double) throws {
+    guard !isAwaitingCost else { throw TuningError.decisionPending }
+    try TuningLimits.checkRoundAvailable(rounds)
+    let onGrid = decision.arm.map { (0..<grid.count).contains($0) } ?? false
+    switch strategy {
+    case .tsallisINF:
+      guard onGrid, let p = decision.probability, p > 0, decision.bin == nil else { throw TuningError.noPendingDecision }
+      try tsallisINF!.observe(arm: decision.arm!, probability: p, cost: cost)
+    case .binnedTsallisINF:
+      guard onGrid, let p = decision.probability, p > 0, let bin = decision.bin,
+        binnedTsallisINF!.bins.indices.contains(bin)
+      else { throw TuningError.noPendingDecision }
+      try binnedTsallisINF!.observe(bin: bin, arm: decision.arm!, probability: p, cost: cost)
+    case .chebCB:
+      guard onGrid, let c = decision.context, let y = decision.prediction else { throw TuningError.noPendingDecision }
+      try chebCB!.observe(arm: decision.arm!, context: c, prediction: y, cost: cost)
+    case .fixed:
+      _ = try TuningError.loss(cost: cost, baseline: costKind.baseline)
+    }
+    rounds += 1
+  }
 }
 
 extension ParameterTuner: Codable {

@@ -79,6 +79,25 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// The arm awaiting its cost.
   public private(set) var pendingArm: Int?
   private var generator: SeededGenerator
+  /// When not `nil`, every change to the learner is appended here as an ``Event``, so that
+  /// another copy can ``apply(_:)`` it: how R MPI ranks pool one learner (each journals what its
+  /// system taught it, every rank replays every journal in system order). Not saved.
+  public var journal: [Event]?
+
+  /// One change to a learner, as ``journal`` records it and ``apply(_:)`` replays it.
+  public enum Event: Sendable, Equatable, Codable {
+    /// A decision (``next(excluding:)`` or ``force(_:)``): the arm, the distribution it was
+    /// drawn from, and the generator after the draw.
+    case chose(arm: Int, probabilities: [Double], generator: SeededGenerator)
+    /// ``observe(cost:censored:)`` of the pending decision.
+    case observed(cost: Double, censored: Bool)
+    /// ``recordCompletion(of:cost:)``.
+    case completed(arm: Int, cost: Double)
+    /// ``drop(_:because:)``.
+    case dropped(arm: Int, reason: String)
+    /// ``discardPendingDecision()``.
+    case discarded
+  }
 
   /// A learner over the named arms.
   ///
@@ -178,6 +197,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     }
     choices[arm] += 1
     pendingArm = arm
+    journal?.append(.chose(arm: arm, probabilities: probabilities, generator: generator))
     return arm
   }
 
@@ -192,6 +212,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     probabilities = arms.indices.map { $0 == arm ? 1 : 0 }
     choices[arm] += 1
     pendingArm = arm
+    journal?.append(.chose(arm: arm, probabilities: probabilities, generator: generator))
   }
 
   /// The cost ``Policy/exploreThenCommit`` expects of arm `i`: the incumbent's recent cost;
@@ -259,6 +280,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
       complete(arm, cost: cost)
     }
     pendingArm = nil
+    journal?.append(.observed(cost: cost, censored: censored))
   }
 
   /// Records a complete solve by `arm` that was not the learner's choice (the incumbent
@@ -267,6 +289,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     guard arms.indices.contains(arm) else { throw TuningError.invalidStrategy("no arm \(arm)") }
     guard cost.isFinite, cost >= 0 else { throw TuningError.invalidCost(cost) }
     complete(arm, cost: cost)
+    journal?.append(.completed(arm: arm, cost: cost))
   }
 
   /// Removes `arm` from the choice for good (it failed), discarding a pending decision for it.
@@ -275,10 +298,53 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     dropReasons[arm] = reason
     if pendingArm == arm { pendingArm = nil }
     if leader == arm { leader = nil }
+    journal?.append(.dropped(arm: arm, reason: reason))
   }
 
   /// Forgets the pending decision without learning from it.
-  public mutating func discardPendingDecision() { pendingArm = nil }
+  public mutating func discardPendingDecision() {
+    pendingArm = nil
+    journal?.append(.discarded)
+  }
+
+  /// Replays a change journaled by a copy of this learner (``journal``): applied in order to a
+  /// learner in the state the copy started from, a journal leaves it in the copy's state.
+  ///
+  /// - Throws: what the replayed call throws (``TuningError/decisionPending``,
+  ///   ``TuningError/noPendingDecision``, an invalid cost), and
+  ///   ``TuningError/invalidStrategy(_:)`` for an event about an arm this learner lacks.
+  public mutating func apply(_ event: Event) throws {
+    switch event {
+    case let .chose(arm, probabilities, generator):
+      guard pendingArm == nil else { throw TuningError.decisionPending }
+      guard arms.indices.contains(arm), probabilities.count == arms.count else {
+        throw TuningError.invalidStrategy("a decision for arm \(arm) of \(probabilities.count) does not fit \(arms.count) arms")
+      }
+      self.probabilities = probabilities
+      self.generator = generator
+      choices[arm] += 1
+      pendingArm = arm
+      journal?.append(event)
+    case let .observed(cost, censored): try observe(cost: cost, censored: censored)
+    case let .completed(arm, cost): try recordCompletion(of: arm, cost: cost)
+    case let .dropped(arm, reason): drop(arm, because: reason)
+    case .discarded: discardPendingDecision()
+    }
+  }
+
+  /// Makes `count` decisions and forgets them, as if the systems before this one in a batch
+  /// (solved at the same time by other processes from the same learner) had been decided
+  /// here: explore-then-commit then moves on to the next untried arm, Tsallis-INF to the next
+  /// draw. Not journaled; the pooled learner learns the real decisions from their journals.
+  public mutating func skipDecisions(_ count: Int) {
+    let journaling = journal
+    journal = nil
+    defer { journal = journaling }
+    for _ in 0..<max(count, 0) {
+      guard (try? next()) != nil else { return }
+      pendingArm = nil
+    }
+  }
 
   /// Tsallis-INF's distribution over the active arms (``TsallisINF/normalise``), zero elsewhere.
   mutating func updateProbabilities() {

@@ -89,12 +89,20 @@ public struct TsallisINF: Sendable, Equatable {
   ///   ``TuningError/invalidCost(_:)`` for a negative, NaN or infinite cost.
   public mutating func observe(cost: Double) throws {
     guard let arm = pendingArm else { throw TuningError.noPendingDecision }
+    try observe(arm: arm, probability: probabilities[arm], cost: cost)
+    pendingArm = nil
+  }
+
+  /// Learns from the cost of a decision made earlier and no longer pending: `arm`, played with
+  /// `probability` (its probability when it was chosen). With the pending arm and its current
+  /// probability this is ``observe(cost:)``; ``ParameterTuner/observe(_:cost:)`` uses it for
+  /// decisions whose costs arrive in a batch.
+  package mutating func observe(arm: Int, probability: Double, cost: Double) throws {
     try TuningLimits.checkRoundAvailable(rounds)
     let loss = try TuningError.loss(cost: cost, baseline: baseline)
-    cumulativeLosses[arm] += loss / probabilities[arm]
+    cumulativeLosses[arm] += loss / probability
     lossSum += loss
     rounds += 1
-    pendingArm = nil
   }
 
   /// Forgets the pending decision without learning from it (e.g. the solve failed).

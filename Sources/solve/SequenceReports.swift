@@ -51,6 +51,8 @@ struct RecycleSummary: Codable {
   var totalIterations: Int
   var totalMatvecs: Int
   var totalSeconds: Double
+  /// MPI ranks the systems were spread over, each carrying its own subspace (absent on one process).
+  var ranks: Int?
 
   func json() -> String { jsonLine(self) }
 }
@@ -67,6 +69,10 @@ struct SequenceSummary: Codable {
   var systems: [SequenceRow]
   var totalIterations: Int
   var totalSeconds: Double
+  /// MPI ranks the systems were spread over (`mpirun -np R solve sequence`; absent on one process).
+  var ranks: Int?
+  /// `petsc` with `--engine petsc` (absent natively).
+  var engine: String?
 
   func json() -> String { jsonLine(self) }
 }
@@ -158,10 +164,17 @@ struct StrategySummary: Codable {
   var dropped: [String: String]?
   /// `--tune auto --context`: each context bin's centre, rounds and incumbent.
   var contextBins: [ContextBinSummary]?
+  /// `--engine petsc --theta-grid`: the θ learner and its grid.
+  var learner: String?
+  var grid: String?
   var systems: [StrategyRow]
   var totalIterations: Int
   var totalMatvecs: Int
   var totalSeconds: Double
+  /// MPI ranks the systems were spread over (`mpirun -np R solve sequence`; absent on one process).
+  var ranks: Int?
+  /// `petsc` with `--engine petsc` (absent natively).
+  var engine: String?
 
   init(method: String, systems: [StrategyRow]) {
     self.method = method

@@ -136,6 +136,8 @@ struct SolveSequence: ParsableCommand {
   @Flag(help: "Print one JSON object instead of the table.")
   var json = false
 
+  @OptionGroup var scaleOut: ScaleOutOptions
+
   func validate() throws {
     guard !matrices.isEmpty else { throw ValidationError("give at least one matrix") }
     guard rhs.isEmpty || rhs.count == matrices.count else {
@@ -199,6 +201,7 @@ struct SolveSequence: ParsableCommand {
 
   func run() throws {
     try checkOutputPaths()
+    if try runsOnRanks() { return }  // --engine petsc, mpirun -np R: SolveSequence+PETSc.swift, +Distributed.swift
     if preconditioner == .learned { return try runLearned() }
     if let recycle { return try runRecycling(dimension: recycle) }
     if tune == .auto { return try runPortfolio() }

@@ -31,5 +31,16 @@ struct EngineCLITests {
     let json = try run.json()
     #expect((json["error"] as? String)?.contains("--traits PETSc") == true)
   }
+
+  @Test("Without the PETSc trait, solve sequence --engine petsc is the same one line; the engine's options need it")
+  func noPETScSequenceEngineInThisBuild() throws {
+    let files = (0..<2).map { CLI.data("sequence/shifted_0\($0).mtx") }
+    let run = try CLI.run(["sequence"] + files + ["--engine", "petsc", "--method", "cg"])
+    #expect(run.status == 2)
+    #expect(run.stderr == "solve: error: --engine petsc: this build has no PETSc engine; build with --traits PETSc (swift build --traits PETSc, or make test-mpi)\n")
+    let fischer = try CLI.run(["sequence"] + files + ["--method", "cg", "--fischer", "2"])
+    #expect(fischer.status == 2)
+    #expect(fischer.stderr.contains("go with --engine petsc"))
+  }
   #endif
 }
