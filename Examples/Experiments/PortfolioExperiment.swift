@@ -57,10 +57,13 @@ struct PortfolioExperiment: ParsableCommand {
   var fixedCap: Double = 4
 
   @Option(help: "Runs of the tuned run and of each contending fixed strategy (interleaved); each keeps its fastest (least disturbed) total.")
-  var repeats: Int = 3
+  var repeats: Int = 5
 
   /// Fixed strategies slower than this multiple of the best one in the first round are not run again.
   static let contenderFactor = 1.5
+
+  @Option(help: "The tuned run's exploration share (PortfolioSequenceSolver.explorationShare). Default: the library's.")
+  var explorationShare: Double?
 
   @Option(help: "Context bins of the extra tuned run on workloads with contexts (heat: κ, shifted: the shift; 0: none).")
   var contextBins: Int = 3
@@ -216,6 +219,7 @@ struct PortfolioExperiment: ParsableCommand {
     _ strategies: [SequenceStrategy], _ workload: PortfolioWorkload, _ stopping: StoppingCriterion, bins: ContextBins? = nil
   ) throws -> (total: Double, solved: Int, note: String, rows: [[String]]) {
     let portfolio = try PortfolioSequenceSolver(strategies: strategies, stopping: stopping, seed: seed, contextBins: bins)
+    if let explorationShare { portfolio.explorationShare = explorationShare }
     portfolio.margin = margin
     var total = 0.0, solved = 0, previous: [Double]?
     var rows: [[String]] = []

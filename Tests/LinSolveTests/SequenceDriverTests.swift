@@ -42,6 +42,18 @@ struct SequenceDriverTests {
     let large3D = AutoChoice.choose(for: Poisson.matrix3D(24))
     #expect(large3D.method == .pcg && large3D.preconditioner == .ic0, "\(large3D)")
     #expect(large3D.why.contains("3-D-like"))
+    // Mass-dominated (a 3-D backward-Euler step I + s·P): PCG + Jacobi, within its Gershgorin bound.
+    var step = Poisson.matrix3D(24)
+    for k in step.values.indices { step.values[k] *= 5 }
+    for p in step.diagonalPositions() { step.values[p!] += 1 }
+    let massDominated = AutoChoice.choose(for: step)
+    #expect(massDominated.method == .pcg && massDominated.preconditioner == .jacobi, "\(massDominated)")
+    let bound = try #require(AutoChoice.jacobiConditionBound(step))
+    #expect(abs(bound - 61) < 1e-9, "(1 + 30/31)/(1 − 30/31) = 61: \(bound)")
+    #expect(AutoChoice.jacobiConditionBound(Poisson.matrix3D(24)) == nil, "a Laplacian is not strictly dominant")
+    let jacobi = try solve(step, [Double](repeating: 1, count: step.rows))
+    #expect(jacobi.outcome.result.converged)
+    #expect(Double(jacobi.outcome.result.iterations) <= 0.5 * bound.squareRoot() * log(2 / 1e-8) + 5)
     // Nonsymmetric M-matrix (convection–diffusion): GMRES + Ruge–Stüben AMG; signs mixed: ILU(0).
     let nonsymmetric = AutoChoice.choose(for: Diffusion.convectionDiffusion2D(80, beta: (x: 20, y: 10)))
     #expect(nonsymmetric.method == .gmres && nonsymmetric.preconditioner == .amg, "\(nonsymmetric)")
