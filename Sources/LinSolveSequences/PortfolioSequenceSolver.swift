@@ -195,7 +195,8 @@ public final class PortfolioSequenceSolver {
     }
     let fresh = try PortfolioLearner(
       arms: names, seed: seed, policy: policy,
-      explorationOrder: strategies.indices.sorted { (Self.setupRank(strategies[$0]), $0) < (Self.setupRank(strategies[$1]), $1) })
+      explorationOrder: strategies.indices.sorted { (Self.setupRank(strategies[$0]), $0) < (Self.setupRank(strategies[$1]), $1) },
+      firstSolveCarriesSetUp: strategies.map { Self.setupRank($0) > 0 })
     self.learners = saved ?? Array(repeating: fresh, count: bins)
     self.contextBins = contextBins
     self.strategies = strategies

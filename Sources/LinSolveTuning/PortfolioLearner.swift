@@ -46,6 +46,9 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   public let policy: Policy
   /// The order in which ``Policy/exploreThenCommit`` tries untried arms (a permutation of the arms).
   public let explorationOrder: [Int]
+  /// Per arm: its first solve carries a one-time set-up, so it is measured again before it is
+  /// judged (an arm without one — Jacobi, SSOR — is judged on its first solve).
+  public let firstSolveCarriesSetUp: [Bool]
   /// Rounds in which each arm was chosen.
   public private(set) var choices: [Int]
   /// The largest censored cost each arm was charged (0: none), its estimate until it completes.
@@ -106,11 +109,20 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   /// - Parameters:
   ///   - explorationOrder: the order ``Policy/exploreThenCommit`` tries untried arms in
   ///     (`nil`: as listed).
-  public init(arms: [String], seed: UInt64 = 1, policy: Policy = .exploreThenCommit, explorationOrder: [Int]? = nil) throws {
+  ///   - firstSolveCarriesSetUp: per arm, whether its first solve carries a one-time set-up (a
+  ///     symbolic analysis, a multigrid hierarchy built rather than refreshed), so that it is
+  ///     measured a second time before it is judged (`nil`: every arm).
+  public init(
+    arms: [String], seed: UInt64 = 1, policy: Policy = .exploreThenCommit, explorationOrder: [Int]? = nil,
+    firstSolveCarriesSetUp: [Bool]? = nil
+  ) throws {
     try TuningLimits.checkArms(arms.count, what: "the portfolio")
     guard Set(arms).count == arms.count else { throw TuningError.invalidStrategy("the portfolio's arm names repeat") }
     let order = explorationOrder ?? Array(arms.indices)
     guard order.sorted() == Array(arms.indices) else { throw TuningError.invalidStrategy("the exploration order is not a permutation of the arms") }
+    let setUp = firstSolveCarriesSetUp ?? [Bool](repeating: true, count: arms.count)
+    guard setUp.count == arms.count else { throw TuningError.invalidStrategy("\(setUp.count) set-up flags for \(arms.count) arms") }
+    self.firstSolveCarriesSetUp = setUp
     self.arms = arms
     self.seed = seed
     self.policy = policy
@@ -231,11 +243,11 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
   public static let driftFactor = 1.25
 
   /// ``Policy/exploreThenCommit``'s choice, in this order:
-  /// 1. the incumbent while it has one complete solve (its set-up included: measured again before
+  /// 1. the incumbent while it has one complete solve carrying its set-up (measured again before
   ///    any arm is compared with it);
   /// 2. an untried arm (in ``explorationOrder``);
-  /// 3. an arm explored once and measured within ``confirmationFactor`` of the incumbent (its
-  ///    second solve, without the one-time set-up, may beat the incumbent);
+  /// 3. an arm with a one-time set-up, explored once and measured within ``confirmationFactor``
+  ///    of the incumbent (its second solve, without the set-up, may beat the incumbent);
   /// 4. an arm whose latest cost is below the incumbent's recent cost by ``driftFactor`` (the
   ///    incumbent slowed down: the arm is measured again, and takes over if it is faster now);
   /// 5. at rounds 8, 16, 32, … the other arm with the smallest estimate;
@@ -244,14 +256,15 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     func estimate(_ i: Int) -> Double { estimatedCost(i) ?? .infinity }
     let leader = incumbent.flatMap { active.contains($0) ? $0 : nil }
       ?? active.min { (estimate($0), $0) < (estimate($1), $1) }!
-    if completedSolves[leader] == 1 { return leader }
+    if completedSolves[leader] == 1 && firstSolveCarriesSetUp[leader] { return leader }
     let untried = Set(active.filter { choices[$0] == 0 && estimatedCost($0) == nil })
     if let fresh = explorationOrder.first(where: untried.contains) { return fresh }
     let others = active.filter { $0 != leader }.sorted { (estimate($0), $0) < (estimate($1), $1) }
     if completedSolves[leader] > 0 {
       let reference = recentCosts[leader]
       if let close = others.first(where: {
-        choices[$0] == 1 && completedSolves[$0] == 1 && latestCosts[$0] <= Self.confirmationFactor * reference
+        firstSolveCarriesSetUp[$0] && choices[$0] == 1 && completedSolves[$0] == 1
+          && latestCosts[$0] <= Self.confirmationFactor * reference
       }) {
         return close
       }
@@ -362,7 +375,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case arms, seed, rounds, cumulativeLosses, lossSum, completedSolves, completedCost, recentCosts, dropReasons, probabilities
-    case pendingArm, generator, policy, explorationOrder, choices, censoredCosts, latestCosts, leader
+    case pendingArm, generator, policy, explorationOrder, choices, censoredCosts, latestCosts, leader, firstSolveCarriesSetUp
   }
 
   /// Decodes a learner and checks that its arrays and counters agree with its arms.
@@ -370,7 +383,8 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     try self.init(
       arms: c.decode([String].self, forKey: .arms), seed: c.decode(UInt64.self, forKey: .seed),
-      policy: c.decode(Policy.self, forKey: .policy), explorationOrder: c.decode([Int].self, forKey: .explorationOrder))
+      policy: c.decode(Policy.self, forKey: .policy), explorationOrder: c.decode([Int].self, forKey: .explorationOrder),
+      firstSolveCarriesSetUp: c.decodeIfPresent([Bool].self, forKey: .firstSolveCarriesSetUp))
     choices = try c.decode([Int].self, forKey: .choices)
     censoredCosts = try c.decode([Double].self, forKey: .censoredCosts)
     rounds = try c.decode(Int.self, forKey: .rounds)
@@ -421,6 +435,7 @@ public struct PortfolioLearner: Sendable, Equatable, Codable {
     try c.encode(choices, forKey: .choices)
     try c.encode(censoredCosts, forKey: .censoredCosts)
     try c.encode(latestCosts, forKey: .latestCosts)
+    try c.encode(firstSolveCarriesSetUp, forKey: .firstSolveCarriesSetUp)
     try c.encodeIfPresent(leader, forKey: .leader)
   }
 }

@@ -142,8 +142,9 @@ struct PortfolioTests {
     portfolio.margin = 1e9
     portfolio.costModel = { costs[$0.strategy] ?? 100 }
     let chosen = try Self.shifted(6, grid: 6).map { try portfolio.solve($0).chosenArm }
-    // Jacobi opens and is measured again; SSOR (cheaper set-up first) wins and is confirmed; IC(0) wins.
-    #expect(chosen == [0, 0, 2, 2, 1, 1], "\(chosen)")
+    // Jacobi opens (no set-up: judged on its first solve); SSOR (cheaper set-up first) wins; IC(0)
+    // wins and is measured again (its first solve carried its set-up).
+    #expect(chosen == [0, 2, 1, 1, 1, 1], "\(chosen)")
     #expect(portfolio.explorationSeconds == 0)
     #expect(portfolio.learner.incumbent == 1)
   }
@@ -216,7 +217,7 @@ struct PortfolioTests {
       }
     }
     #expect(try chosen(secondsPerEntry: 1).allSatisfy { $0 == 0 })
-    #expect(try chosen(secondsPerEntry: 0)[2] == 1)
+    #expect(try chosen(secondsPerEntry: 0)[1] == 1)
   }
 
   @Test("The bandit follows the costs: with one arm ten times cheaper it is chosen most (both policies)", arguments: PortfolioLearner.Policy.allCases)
@@ -484,6 +485,17 @@ struct PortfolioLearnerPolicyTests {
     }
     #expect(close.choices == [2, 2])
     #expect(close.incumbent == 1)
+    // An arm without a one-time set-up is judged on its first solve: neither repeated when it
+    // opens nor confirmed as a runner-up.
+    var plain = try PortfolioLearner(arms: ["a", "b"], seed: 1, firstSolveCarriesSetUp: [false, false])
+    for costs in [[1.0, 1.4], [1.0, 1.4], [1.0, 1.4], [1.0, 0.8]] {
+      let arm = try plain.next()
+      try plain.observe(cost: costs[arm])
+    }
+    #expect(plain.choices == [3, 1])
+    #expect(plain.incumbent == 0)
+    #expect(throws: TuningError.self) { try PortfolioLearner(arms: ["a", "b"], firstSolveCarriesSetUp: [true]) }
+    #expect(try JSONDecoder().decode(PortfolioLearner.self, from: JSONEncoder().encode(plain)) == plain)
   }
 
   @Test("Default arms: the PCG arms with both AMGs for SPD-like matrices; for others only preconditioners that take them")
