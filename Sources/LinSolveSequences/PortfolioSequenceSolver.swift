@@ -95,7 +95,8 @@ public final class PortfolioSequenceSolver {
     set { learners[currentBin] = newValue }
   }
   public let stopping: StoppingCriterion
-  /// An exploring arm's budget as a multiple of the incumbent's recent time.
+  /// An exploring arm's budget as a multiple of the incumbent's recent time (at most 1 for an arm
+  /// whose first solve carries no one-time set-up: ``PortfolioLearner/firstSolveCarriesSetUp``).
   public var margin = 1.25
   /// Stop an exploring arm as soon as its convergence rate predicts it will pass its budget.
   /// Off by default: CG's early rate is pessimistic, and a wrong prediction loses a good arm for
@@ -288,7 +289,10 @@ public final class PortfolioSequenceSolver {
       chosen = try learner.next(excluding: unaffordableArms(for: system.matrix))
       isRound = true
     }
-    let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: margin * $0, predicts: predictsCost) } : nil
+    // An arm without a one-time set-up (Jacobi, SSOR) would cost the same again: it gets no more
+    // than the incumbent's time.
+    let multiple = learner.firstSolveCarriesSetUp[chosen] ? margin : min(margin, 1)
+    let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: multiple * $0, predicts: predictsCost) } : nil
     let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
     if budget != nil { explorationReference = costModel == nil ? referenceSeconds : incumbent.flatMap(learner.recentCost) ?? 0 }
     attempts.append(first.attempt)
