@@ -96,7 +96,8 @@ public final class PortfolioSequenceSolver {
   }
   public let stopping: StoppingCriterion
   /// An exploring arm's budget as a multiple of the incumbent's recent time (at most 1 for an arm
-  /// whose first solve carries no one-time set-up: ``PortfolioLearner/firstSolveCarriesSetUp``).
+  /// whose first solve carries no one-time set-up, ``PortfolioLearner/firstSolveCarriesSetUp``,
+  /// unless a ``costModel`` is set).
   public var margin = 1.25
   /// Stop an exploring arm as soon as its convergence rate predicts it will pass its budget.
   /// Off by default: CG's early rate is pessimistic, and a wrong prediction loses a good arm for
@@ -290,8 +291,8 @@ public final class PortfolioSequenceSolver {
       isRound = true
     }
     // An arm without a one-time set-up (Jacobi, SSOR) would cost the same again: it gets no more
-    // than the incumbent's time.
-    let multiple = learner.firstSolveCarriesSetUp[chosen] ? margin : min(margin, 1)
+    // than the incumbent's wall time (under a cost model, `margin` as given).
+    let multiple = learner.firstSolveCarriesSetUp[chosen] || costModel != nil ? margin : min(margin, 1)
     let budget = chosen != incumbent ? referenceSeconds.map { ExplorationBudget(seconds: multiple * $0, predicts: predictsCost) } : nil
     let first = attempt(chosen, system, budget: budget, threshold: threshold, initialGuess: nil)
     if budget != nil { explorationReference = costModel == nil ? referenceSeconds : incumbent.flatMap(learner.recentCost) ?? 0 }
