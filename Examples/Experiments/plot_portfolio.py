@@ -3,7 +3,7 @@
 usage: python3 Examples/Experiments/plot_portfolio.py [results]
 reads  results/portfolio_summary.csv and results/portfolio_<workload>_tuned.csv
 writes results/portfolio.svg: per workload, every fixed strategy's total time (bars; the best in
-       hindsight darker, failed runs marked ×) and the tuned run's (--tune auto, red; with
+       hindsight darker, runs stopped at the cap or failed marked ×) and the tuned run's (--tune auto, red; with
        context bins, orange), as a ratio to the best fixed strategy; below, the tuned run's
        strategy per system.
 """
@@ -27,8 +27,8 @@ with open(path) as f:
     for row in csv.DictReader(f):
         workloads.setdefault(row["workload"], []).append(row)
 
-fig, axes = plt.subplots(2, len(workloads), figsize=(4.2 * len(workloads), 7.5), squeeze=False,
-                         gridspec_kw={"height_ratios": [3, 2]})
+fig, axes = plt.subplots(2, len(workloads), figsize=(max(5.4 * len(workloads), 7.0), 8), squeeze=False,
+                         gridspec_kw={"height_ratios": [3, 2]}, constrained_layout=True)
 for column, (workload, rows) in enumerate(workloads.items()):
     ax = axes[0][column]
     fixed = [r for r in rows if r["kind"] == "fixed"]
@@ -57,7 +57,8 @@ for column, (workload, rows) in enumerate(workloads.items()):
     ax.barh(y, heights, color=colours, edgecolor="black", linewidth=0.4)
     for i, r in enumerate(fixed):
         if not r["total_seconds"]:
-            ax.text(0.05, i, "× failed", va="center", fontsize=8)
+            # Stopped (past the cap, or a factorization projected past it) or failed: see the note.
+            ax.text(1.02, i, "× stopped" if "stopped" in r["note"] else "× failed", va="center", fontsize=8)
     ax.axvline(1, color="black", linewidth=0.6, linestyle=":")
     ax.axvline(1.1, color="grey", linewidth=0.6, linestyle="--")
     ax.set_yticks(list(y))
@@ -88,7 +89,6 @@ for column, (workload, rows) in enumerate(workloads.items()):
         ax.set_xlabel("system")
         ax.legend(fontsize=7, loc="lower right")
 
-fig.tight_layout()
 target = os.path.join(out, "portfolio.svg")
 fig.savefig(target)
 print(f"wrote {target}")
