@@ -15,6 +15,13 @@ public struct DistributedFailure: Error, CustomStringConvertible {
 }
 
 extension PETScSession {
+  /// Waits until every rank has called it (`MPI_Barrier`): e.g. rank 0 has written an error line
+  /// before any rank exits, so that `mpirun`, which ends the job when a process exits with a
+  /// failure, cannot kill rank 0 before its line is out.
+  public func barrier() {
+    MPI_Barrier(communicator)
+  }
+
   /// Runs `body` on every rank and agrees on the outcome: when it throws on any rank, every
   /// rank throws the same ``DistributedFailure`` (the lowest failing rank's error, described by
   /// `describe`) instead of some ranks going on into a collective call and waiting for ever.

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LinSolve
 
@@ -27,6 +28,18 @@ enum CLIFailure: Error {
     case .notConverged(let message): standardError("solve: not converged: \(message)")
     case .interrupted(let message): standardError("solve: \(message)")
     }
+  }
+
+  /// Under `mpirun`: rank 0 writes the report now (and flushes it), before `MPI_Finalize`; after a
+  /// failure every rank agreed on, the caller waits at a barrier so that no rank exits — and
+  /// `mpirun` ends the job — before the line is out. Every rank exits with the failure's status.
+  func reportedByRoot(isRoot: Bool) -> ExitCode {
+    if isRoot {
+      let arguments = Array(CommandLine.arguments.dropFirst())
+      report(json: Self.wantsJSON(arguments), arguments: arguments)
+      fflush(nil)  // every output stream: the JSON report on standard output
+    }
+    return ExitCode(exitCode)
   }
 
   /// Wraps a library error as bad input, naming the file it concerns when there is one.

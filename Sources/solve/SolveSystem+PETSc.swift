@@ -22,9 +22,11 @@ extension SolveSystem {
     do {
       try solveOnPETSc(session, method: method, preconditioner: preconditioner)
     } catch {
-      let failure = Self.agreedFailure(error)
-      guard session.isRoot else { throw ExitCode(failure.exitCode) }  // rank 0 reports
-      throw failure
+      // Rank 0 reports; after a failure every rank agreed on (so every rank is here), the
+      // ranks wait for its line at a barrier before they exit with the status.
+      let exit = Self.agreedFailure(error).reportedByRoot(isRoot: session.isRoot)
+      if error is DistributedFailure { session.barrier() }
+      throw exit
     }
     #else
     throw Engine.unavailable

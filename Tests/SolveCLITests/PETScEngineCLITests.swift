@@ -120,7 +120,7 @@ struct PETScEngineCLITests {
       [(1, [CLI.data("poisson2d_32.mtx"), "--engine", "petsc"]), (1, [missing, "--engine", "petsc"])], timeout: 60)
     #expect(run.status == 2, "\(run.stderr)")
     let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("solve: error:") }
-    #expect(errors == ["solve: error: \(missing): cannot open: No such file or directory (on rank 1)"])
+    #expect(errors == ["solve: error: \(missing): cannot open: No such file or directory (on rank 1)"], "stderr: \(run.stderr)")
     #expect(run.stdout.isEmpty)
   }
 
