@@ -26,15 +26,12 @@ extension SolveSequence {
     if recycle != nil && order == .greedy {
       throw CLIFailure.badInput("--order greedy orders every matrix in one process: run it without mpirun (--recycle with the given order is spread over the ranks)")
     }
-    let session: PETScSession
-    do { session = try PETScSession() } catch { throw CLIFailure.badInput("solve sequence on MPI ranks: \(error)") }
-    defer { session.finalize() }
-    // The ranks on this node share its cores: each takes its share unless LINSOLVE_NUM_THREADS says.
-    if !ThreadSetting.fromEnvironment {
-      let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? session.ranks
-      ThreadSetting.apply(max(1, min(Parallel.threads, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))))
-    }
-    do {
+    try PETScSession.runCommand(what: "solve sequence on MPI ranks") { session in
+      // The ranks on this node share its cores: each takes its share unless LINSOLVE_NUM_THREADS says.
+      if !ThreadSetting.fromEnvironment {
+        let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? session.ranks
+        ThreadSetting.apply(max(1, min(Parallel.threads, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))))
+      }
       if let recycle {
         try runRecyclingOnRanks(session, dimension: recycle)
       } else if tune == .auto {
@@ -44,12 +41,6 @@ extension SolveSequence {
       } else {
         try runOmegaOnRanks(session)
       }
-    } catch {
-      // Rank 0 reports; after a failure every rank agreed on (so every rank is here), the
-      // ranks wait for its line at a barrier before they exit with the status.
-      let exit = SolveSystem.agreedFailure(error).reportedByRoot(isRoot: session.isRoot)
-      if error is DistributedFailure { session.barrier() }
-      throw exit
     }
     #else
     throw Engine.unavailable

@@ -56,18 +56,7 @@ extension SolveSequence {
   func runOnPETSc() throws {
     #if PETSc
     let plan = try petscPlan()
-    let session: PETScSession
-    do { session = try PETScSession() } catch { throw CLIFailure.badInput("--engine petsc: \(error)") }
-    defer { session.finalize() }
-    do {
-      try solveOnPETSc(session, plan)
-    } catch {
-      // Rank 0 reports; after a failure every rank agreed on (so every rank is here), the
-      // ranks wait for its line at a barrier before they exit with the status.
-      let exit = SolveSystem.agreedFailure(error).reportedByRoot(isRoot: session.isRoot)
-      if error is DistributedFailure { session.barrier() }
-      throw exit
-    }
+    try PETScSession.runCommand(what: "--engine petsc") { session in try solveOnPETSc(session, plan) }
     #else
     throw Engine.unavailable
     #endif

@@ -16,17 +16,8 @@ extension SolveSystem {
     #if PETSc
     let (method, preconditioner) = try petscChoice()
     try checkOutputPaths()
-    let session: PETScSession
-    do { session = try PETScSession() } catch { throw CLIFailure.badInput("--engine petsc: \(error)") }
-    defer { session.finalize() }
-    do {
+    try PETScSession.runCommand(what: "--engine petsc") { session in
       try solveOnPETSc(session, method: method, preconditioner: preconditioner)
-    } catch {
-      // Rank 0 reports; after a failure every rank agreed on (so every rank is here), the
-      // ranks wait for its line at a barrier before they exit with the status.
-      let exit = Self.agreedFailure(error).reportedByRoot(isRoot: session.isRoot)
-      if error is DistributedFailure { session.barrier() }
-      throw exit
     }
     #else
     throw Engine.unavailable
@@ -35,6 +26,25 @@ extension SolveSystem {
 }
 
 #if PETSc
+extension PETScSession {
+  /// Starts MPI and PETSc, runs a command's `body` on every rank and finalizes. A failure is
+  /// reported once, by rank 0 (``SolveSystem/agreedFailure(_:)``); after a failure every rank
+  /// agreed on (so every rank is there) the ranks wait for its line at a barrier before they exit
+  /// with its status, so that `mpirun` cannot end the job before the line is out.
+  static func runCommand(what: String, _ body: (PETScSession) throws -> Void) throws {
+    let session: PETScSession
+    do { session = try PETScSession() } catch { throw CLIFailure.badInput("\(what): \(error)") }
+    defer { session.finalize() }
+    do {
+      try body(session)
+    } catch {
+      let exit = SolveSystem.agreedFailure(error).reportedByRoot(isRoot: session.isRoot)
+      if error is DistributedFailure { session.barrier() }
+      throw exit
+    }
+  }
+}
+
 extension SolveSystem {
   /// The method and preconditioner asked for, refused when the engine has no counterpart
   /// (`nil`: `auto`, resolved from the matrix). Checked before MPI starts.
