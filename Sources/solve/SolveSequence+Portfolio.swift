@@ -43,12 +43,19 @@ extension SolveSequence {
       do { return try parseArms(text) } catch { throw CLIFailure.badInput("\(error)") }
     }
     let contexts = try readContexts()
+    // The bins asked for, checked before anything is printed (a state may bring its own).
+    let askedBins = try contexts.map { contexts in
+      let range = try contextRangeValue(contexts)
+      do { return try ContextBins(range: range, count: bins ?? 3) } catch {
+        throw CLIFailure.badInput("--context-range \(range.lowerBound):\(range.upperBound): the ends must be finite with lower < upper")
+      }
+    }
     var portfolio: PortfolioSequenceSolver?
     func make(_ strategies: [SequenceStrategy], _ saved: SavedPortfolio?) throws -> PortfolioSequenceSolver {
       do {
         let made = try PortfolioSequenceSolver(
           strategies: strategies, stopping: stopping, seed: seed ?? 1, policy: policy ?? .exploreThenCommit,
-          contextBins: try saved?.bins ?? contexts.map { try ContextBins(range: contextRangeValue($0), count: bins ?? 3) },
+          contextBins: saved?.bins ?? askedBins,
           learners: saved?.learners)
         made.margin = margin
         made.predictsCost = predict

@@ -150,6 +150,12 @@ struct PortfolioCLITests {
     }
     let plain = dir.appendingPathComponent("plain.json").path
     #expect(try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--state", plain] + arms).status == 0)
+    // A bad range is one line on standard error and nothing on standard output.
+    for range in ["1:0", "0:inf"] {
+      let bad = try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--context", contexts, "--context-range", range])
+      #expect(bad.status == 2 && bad.stdout.isEmpty, "\(range): \(bad.stdout)")
+      #expect(bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("--context-range"), "\(bad.stderr)")
+    }
     let binless = try CLI.run(["sequence"] + Array(Self.files[0..<2]) + ["--tune", "auto", "--context", contexts, "--state", plain])
     #expect(binless.status == 2)
     #expect(binless.stderr.contains("--context here, no context bins in the state"), "\(binless.stderr)")
