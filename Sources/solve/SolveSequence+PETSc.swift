@@ -110,7 +110,7 @@ extension SolveSequence {
   /// or the slowest rank's seconds) — so every rank's learner makes the same choices, those of
   /// one process.
   private func solveOnPETSc(_ session: PETScSession, _ plan: PETScPlan) throws {
-    let contexts = try session.agree({ try readContexts() }, describe: Self.describePETScFailure)
+    let contexts = try session.agree({ try readContexts() }, describe: PETScSession.describe)
     let stopping = StoppingCriterion(rtol: rtol, maxIterations: maxIterations)
     var method = plan.relaxed
     var tuner: ParameterTuner?
@@ -131,7 +131,7 @@ extension SolveSequence {
 
     for (t, path) in matrices.enumerated() {
       let (a, rhsValues) = try session.agree({ () throws -> (SparseMatrix, [Double]?) in
-        let a = try readOwnRows(path, session)
+        let a = try session.readOwnRows(path)
         guard a.rows == a.columns else { throw CLIFailure.badInput("\(path): matrix is \(a.rows)×\(a.columns), not square") }
         guard !rhs.isEmpty else { return (a, nil) }
         let b: [Double]
@@ -140,7 +140,7 @@ extension SolveSequence {
           throw CLIFailure.badInput("\(rhs[t]): right-hand side has \(b.count) entries, \(path) has \(a.rows) rows")
         }
         return (a, b)
-      }, describe: Self.describePETScFailure)
+      }, describe: PETScSession.describe)
       guard session.isSameOnEveryRank(a.rows) else {
         throw CLIFailure.badInput("\(path): the ranks read matrices of different sizes (check that every rank sees the same file)")
       }
@@ -204,7 +204,7 @@ extension SolveSequence {
           if let state, let current = tuner, let method {
             try session.agree({
               if root { try LearnerState(method: method.rawValue, tuner: current).write(to: state) }
-            }, describe: Self.describePETScFailure)
+            }, describe: PETScSession.describe)
           }
         }
         if thetaTuner != nil {
@@ -268,22 +268,6 @@ extension SolveSequence {
               + plan.name + (projection.map { ", \($0.matvecs) products for the guesses" } ?? "") + "); \(engineNote)")
       }
       try checkConverged(strategyRows)
-    }
-  }
-
-  /// The rows of `path` this rank owns (``RowPartition``), the others empty; a stream is read whole.
-  private func readOwnRows(_ path: String, _ session: PETScSession) throws -> SparseMatrix {
-    do {
-      if OutputFile.isStream(path) { return try MatrixMarket.readMatrix(path: path) }
-      let header = try MatrixMarket.readHeader(path: path)
-      let owned = RowPartition(rows: header.rows, ranks: session.ranks).range(of: session.rank)
-      return try MatrixMarket.readMatrix(path: path, rows: owned)
-    } catch { throw CLIFailure.wrap(error, file: path) }
-  }
-
-  private static func describePETScFailure(_ error: any Error) -> String {
-    switch CLIFailure.wrap(error) {
-    case .badInput(let message), .notConverged(let message), .interrupted(let message): message
     }
   }
 }

@@ -43,6 +43,24 @@ extension PETScSession {
       throw exit
     }
   }
+
+  /// The rows of the matrix at `path` this rank owns (``RowPartition`` of the header's n), the
+  /// others empty; a stream, whose header cannot be read twice, is read whole.
+  func readOwnRows(_ path: String) throws -> SparseMatrix {
+    do {
+      if OutputFile.isStream(path) { return try MatrixMarket.readMatrix(path: path) }
+      let header = try MatrixMarket.readHeader(path: path)
+      let owned = RowPartition(rows: header.rows, ranks: ranks).range(of: rank)
+      return try MatrixMarket.readMatrix(path: path, rows: owned)
+    } catch { throw CLIFailure.wrap(error, file: path) }
+  }
+
+  /// A failure's one-line message, as `CLIFailure.report` would print it (what ``agree`` broadcasts).
+  static func describe(_ error: any Error) -> String {
+    switch CLIFailure.wrap(error) {
+    case .badInput(let message), .notConverged(let message), .interrupted(let message): message
+    }
+  }
 }
 
 extension SolveSystem {
@@ -89,13 +107,13 @@ extension SolveSystem {
     let (a, rhsValues, start) = try session.agree(
       { () throws -> (SparseMatrix, [Double]?, [Double]?) in
         try checkEntryCount()
-        let a = try readOwnRows(session)
+        let a = try session.readOwnRows(matrix)
         guard a.rows == a.columns else {
           throw CLIFailure.badInput("\(matrix): matrix is \(a.rows)×\(a.columns); --engine petsc needs a square matrix")
         }
         let b = try rhs.map { try readVector($0, length: a.rows, what: "right-hand side") }
         return (a, b, try x0.map { try readVector($0, length: a.columns, what: "initial guess") })
-      }, describe: Self.describe)
+      }, describe: PETScSession.describe)
     guard session.isSameOnEveryRank(a.rows) else {
       throw CLIFailure.badInput("\(matrix): the ranks read matrices of different sizes (check that every rank sees the same file)")
     }
@@ -162,7 +180,7 @@ extension SolveSystem {
       // Written by rank 0 (x is `nil` elsewhere).
       guard let x else { return }
       try writeFiles(x, comment: "solution of \(matrix) by solve --engine petsc --method \(report.method)", progress: progress, report: &report)
-    }, describe: Self.describe)
+    }, describe: PETScSession.describe)
     if session.isRoot { print(json ? report.json() : report.text()) }
     if !report.converged {
       let result = outcome.result
@@ -179,24 +197,6 @@ extension SolveSystem {
       return (.cg, preconditioner ?? .amg, "symmetric with a positive diagonal → CG + hypre BoomerAMG")
     }
     return (.gmres, preconditioner ?? .ilu0, "not symmetric with a positive diagonal → GMRES + block Jacobi ILU(0)")
-  }
-
-  /// The rows of A this rank owns (``RowPartition`` of the header's n), the others empty; a
-  /// stream, whose header cannot be read twice, is read whole.
-  private func readOwnRows(_ session: PETScSession) throws -> SparseMatrix {
-    do {
-      if OutputFile.isStream(matrix) { return try MatrixMarket.readMatrix(path: matrix) }
-      let header = try MatrixMarket.readHeader(path: matrix)
-      let owned = RowPartition(rows: header.rows, ranks: session.ranks).range(of: session.rank)
-      return try MatrixMarket.readMatrix(path: matrix, rows: owned)
-    } catch { throw CLIFailure.wrap(error, file: matrix) }
-  }
-
-  /// A failure's one-line message, as `CLIFailure.report` would print it.
-  private static func describe(_ error: any Error) -> String {
-    switch CLIFailure.wrap(error) {
-    case .badInput(let message), .notConverged(let message), .interrupted(let message): message
-    }
   }
 }
 #endif
