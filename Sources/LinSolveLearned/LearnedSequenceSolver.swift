@@ -94,7 +94,8 @@ public final class LearnedSequenceSolver {
     solved += 1
     var training = 0.0
     if learned == nil {
-      if Vector.allFinite(result.x) { try trainingSet.append(a, solution: result.x, rhs: b) }
+      // Only solutions that met the tolerance (by the true residual) are training targets.
+      if result.converged { try trainingSet.append(a, solution: result.x, rhs: b) }
       if solved >= trainingSystems && trainingSet.count > 0 {
         let (trained, report) = try LearnedTraining.train(on: trainingSet, options: options)
         model = trained
